@@ -1,0 +1,31 @@
+"""Everything up to a searchable index: load -> clean -> structure -> chunk -> embed -> store."""
+
+from .admin import AdminError, add_document, remove_document
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .keyword import normalize, tokenize
+from .load import SUPPORTED_SUFFIXES, LoadError
+from .schema import Chunk, DocMeta, Document
+from .store import BuildReport, Index, IndexUnavailable, build_index, load_index, status
+
+__all__ = [
+    "AdminError",
+    "BuildReport",
+    "Chunk",
+    "DocMeta",
+    "Document",
+    "Embedder",
+    "Index",
+    "IndexUnavailable",
+    "LoadError",
+    "SUPPORTED_SUFFIXES",
+    "Settings",
+    "add_document",
+    "build_index",
+    "load_embedder",
+    "load_index",
+    "normalize",
+    "remove_document",
+    "status",
+    "tokenize",
+]

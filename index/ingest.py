@@ -1,0 +1,62 @@
+"""One source file -> one :class:`Document` (load, clean, structure).
+
+The task-status table and prose reports take different structure paths, but
+both end as cleaned text plus blocks with offsets, so everything downstream
+is the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .catalog import make_meta
+from .clean import clean_text
+from .load import SUPPORTED_SUFFIXES, LoadError, load_text
+from .schema import Block, Document
+from .structure import structure
+from .table import looks_like_task_table, parse_task_table
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """Every document file in the corpus folder (the catalog and READMEs are not documents)."""
+    return sorted(
+        p
+        for p in corpus_dir.iterdir()
+        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and p.name.lower() != "readme.md"
+    )
+
+
+def ingest_file(path: Path, catalog_entry: dict | None = None, max_bytes: int | None = None) -> Document:
+    """Raises :class:`LoadError` (naming the file) when the file cannot be read."""
+    raw = load_text(path, max_bytes=max_bytes)
+    if looks_like_task_table(raw):
+        text, rows = parse_task_table(raw)
+        blocks = [
+            Block(
+                r.start,
+                r.end,
+                (r.category,),
+                {
+                    "category": r.category,
+                    "number": str(r.number),
+                    "task": r.task,
+                    "lead_units": "、".join(r.lead_units),
+                    "status": r.status,
+                },
+            )
+            for r in rows
+        ]
+        kind = "task_table"
+    else:
+        text = clean_text(raw)
+        blocks = structure(text)
+        kind = "work_report"
+    if not text.strip():
+        raise LoadError(f"{path.name}: no text left after cleaning")
+    meta = make_meta(path, text, catalog_entry, kind)
+    return Document(meta=meta, text=text, blocks=tuple(blocks), sha256=file_sha256(path))

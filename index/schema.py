@@ -1,0 +1,100 @@
+"""The typed records that flow corpus -> document -> chunks -> index.
+
+They are plain frozen dataclasses so that every stage has explicit inputs and
+outputs and can be tested alone; ``to_dict``/``from_dict`` give the JSON form
+stored in the index directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What a reader needs to know to trust a citation."""
+
+    doc_id: str  # stable, meaningful: the file stem in corpus/
+    file: str  # file name inside corpus/
+    title: str
+    kind: str = "work_report"  # work_report | task_table | other
+    year: int | None = None  # year the document was delivered / published
+    years: tuple[int, ...] = ()  # years it reports on (reviews / completion status)
+    plan_years: tuple[int, ...] = ()  # years it plans for
+    date: str = ""  # ISO date when known
+    speaker: str = ""
+    session: str = ""
+    source_files: tuple[str, ...] = ()  # earlier names of the file (e.g. as received)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DocMeta:
+        d = dict(d)
+        for key in ("years", "plan_years", "source_files"):
+            d[key] = tuple(d.get(key, ()))
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def years_label(self) -> str:
+        """Human label of the reported years, e.g. '2019' or '2012–2016'."""
+        if not self.years:
+            return str(self.year or "")
+        lo, hi = min(self.years), max(self.years)
+        return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph (or table row) of the cleaned text with the section it sits in."""
+
+    start: int
+    end: int
+    section: tuple[str, ...]
+    fields: dict[str, str] = field(default_factory=dict)  # table rows only
+
+
+@dataclass(frozen=True)
+class Document:
+    meta: DocMeta
+    text: str  # the cleaned text; every offset refers to it
+    blocks: tuple[Block, ...]
+    sha256: str = ""  # of the source file's bytes
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded, searched and cited.
+
+    ``text == document.text[start:end]`` always holds; ``header`` is context
+    (title, year, section) added to what is embedded and keyword-indexed but
+    never quoted back.
+    """
+
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    section: tuple[str, ...] = ()
+    fields: dict[str, str] = field(default_factory=dict)
+    header: str = ""
+
+    @property
+    def search_text(self) -> str:
+        return f"{self.header}\n{self.text}" if self.header else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["section"] = list(self.section)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
+        d = dict(d)
+        d["section"] = tuple(d.get("section", ()))
+        return cls(**d)

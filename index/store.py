@@ -1,0 +1,403 @@
+"""The persisted index: build (incrementally, atomically), load, verify.
+
+Layout of ``Settings.index_dir``::
+
+    current -> v-<time>/          symlink, swapped atomically after a build
+    v-<time>/manifest.json        format, model id + dim, chunker settings,
+                                  per-document source hash, per-file checksums
+    v-<time>/documents.json       cleaned texts + metadata (citations quote them)
+    v-<time>/chunks.jsonl         one chunk per line, in vector order
+    v-<time>/vectors.npy          float32, L2-normalised
+    v-<time>/faiss.index          built from vectors.npy
+    v-<time>/keyword/             bm25s over character bigrams
+
+A build writes a new version directory and only then repoints ``current``,
+so a crash or ``kill -9`` mid-build leaves the previous index loadable.
+Unchanged documents (same source hash, same settings) keep their vectors:
+only changed, added or removed documents cost embedding time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .catalog import read_catalog
+from .chunk import chunk_document
+from .config import Settings
+from .embed import Embedder, load_embedder
+from .ingest import corpus_files, ingest_file
+from .keyword import KeywordIndex
+from .load import LoadError
+from .schema import Chunk, DocMeta
+
+FORMAT_VERSION = 1
+_CURRENT = "current"
+_FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
+
+
+class IndexUnavailable(Exception):
+    """The stored index is missing, stale or damaged; the message says how to fix it.
+
+    ``reason`` is "missing", "stale" (built with other settings or format) or
+    "damaged": the first two are fixed by a normal build, the last one is
+    reported rather than silently papered over.
+    """
+
+    def __init__(self, message: str, reason: str = "damaged"):
+        super().__init__(message)
+        self.reason = reason
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class BuildReport:
+    embedded_docs: list[str]
+    reused_docs: list[str]
+    removed_docs: list[str]
+    failed: dict[str, str]  # file name -> reason
+    chunks: int
+    seconds: float
+
+
+class Index:
+    """A loaded, searchable index: chunks, their documents, FAISS and keyword indexes."""
+
+    def __init__(
+        self,
+        path: Path,
+        manifest: dict,
+        docs: dict[str, DocMeta],
+        texts: dict[str, str],
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        faiss_index: faiss.Index,
+        keyword: KeywordIndex,
+    ):
+        self.path = path
+        self.manifest = manifest
+        self.docs = docs
+        self.texts = texts
+        self.chunks = chunks
+        self.vectors = vectors
+        self.faiss = faiss_index
+        self.keyword = keyword
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def dense_search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top-k chunk rows by cosine; ``allowed`` (row ids) restricts the search inside FAISS."""
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return []
+            params = _search_params(self.faiss, faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        k = min(k, len(self.chunks))
+        scores, ids = self.faiss.search(query_vec.reshape(1, -1).astype(np.float32), k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        scores = self.keyword.scores(query)
+        if allowed is not None:
+            mask = np.full(scores.shape, -np.inf, dtype=np.float32)
+            mask[allowed] = scores[allowed]
+            scores = mask
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _search_params(index: faiss.Index, sel: faiss.IDSelector) -> faiss.SearchParameters:
+    inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexPreTransform) else index
+    if isinstance(inner, faiss.IndexHNSW):
+        return faiss.SearchParametersHNSW(sel=sel, efSearch=128)
+    if isinstance(inner, faiss.IndexIVF):
+        return faiss.SearchParametersIVF(sel=sel, nprobe=32)
+    return faiss.SearchParameters(sel=sel)
+
+
+# ---------------------------------------------------------------- FAISS
+
+
+def choose_index_type(n: int, setting: str) -> str:
+    """Exact search while it is cheap; graph or quantised search when it is not."""
+    if setting != "auto":
+        return setting
+    if n <= 50_000:
+        return "flat"
+    if n <= 2_000_000:
+        return "hnsw"
+    return "ivfpq"
+
+
+def build_faiss(vectors: np.ndarray, kind: str) -> faiss.Index:
+    n, dim = vectors.shape
+    if kind == "flat":
+        index: faiss.Index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 128
+    elif kind == "ivfpq":
+        nlist = max(16, int(4 * np.sqrt(n)))
+        quantizer = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIVFPQ(quantizer, dim, nlist, dim // 8, 8, faiss.METRIC_INNER_PRODUCT)
+        index.train(vectors[np.random.default_rng(0).choice(n, min(n, 100 * nlist), replace=False)])
+        index.nprobe = 32
+    else:
+        raise ValueError(f"unknown faiss_index {kind!r}: use auto, flat, hnsw or ivfpq")
+    if n:
+        index.add(vectors)
+    return index
+
+
+# ---------------------------------------------------------------- load
+
+
+def current_path(settings: Settings) -> Path:
+    return settings.index_dir / _CURRENT
+
+
+def read_manifest(settings: Settings) -> dict | None:
+    path = current_path(settings) / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexUnavailable(f"index manifest {path} is unreadable ({exc}); rebuild with: python -m index build --force") from exc
+
+
+def load_index(settings: Settings) -> Index:
+    """Load and verify the current index; raise :class:`IndexUnavailable` with a remedy when it is unusable."""
+    path = current_path(settings)
+    manifest = read_manifest(settings)
+    if manifest is None:
+        raise IndexUnavailable(f"no index at {settings.index_dir}; build it with: python -m index build", "missing")
+    problem = compatibility_problem(manifest, settings)
+    if problem:
+        raise IndexUnavailable(f"the index at {path} {problem}; rebuild with: python -m index build", "stale")
+    for name, digest in manifest["checksums"].items():
+        if _sha256(path / name) != digest:
+            raise IndexUnavailable(
+                f"index file {path / name} is damaged (checksum mismatch); rebuild with: python -m index build --force"
+            )
+    try:
+        raw_docs = json.loads((path / "documents.json").read_text(encoding="utf-8"))
+        chunks = [Chunk.from_dict(json.loads(x)) for x in (path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+        vectors = np.load(path / "vectors.npy")
+        faiss_index = faiss.read_index(str(path / "faiss.index"))
+        keyword = KeywordIndex.load(path / "keyword")
+    except Exception as exc:  # any decoding failure means a damaged index
+        raise IndexUnavailable(f"index at {path} cannot be read ({exc}); rebuild with: python -m index build --force") from exc
+    docs = {d["meta"]["doc_id"]: DocMeta.from_dict(d["meta"]) for d in raw_docs}
+    texts = {d["meta"]["doc_id"]: d["text"] for d in raw_docs}
+    return Index(path.resolve(), manifest, docs, texts, chunks, vectors, faiss_index, keyword)
+
+
+def compatibility_problem(manifest: dict, settings: Settings) -> str | None:
+    """Why a stored index cannot serve these settings, or None."""
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return f"has format version {manifest.get('format_version')}, this code reads {FORMAT_VERSION}"
+    stored = manifest.get("settings", {})
+    wanted = settings.index_signature()
+    diffs = [f"{k}: stored {stored.get(k)!r}, configured {v!r}" for k, v in wanted.items() if stored.get(k) != v]
+    return "was built with other settings (" + "; ".join(diffs) + ")" if diffs else None
+
+
+def status(settings: Settings) -> dict:
+    """What is indexed and what a build would change, without building."""
+    manifest = read_manifest(settings)
+    files = {p.name: p for p in corpus_files(settings.corpus_dir)}
+    indexed = {d["file"]: d for d in (manifest or {}).get("docs", {}).values()}
+    problem = compatibility_problem(manifest, settings) if manifest else "does not exist"
+    return {
+        "index": str(current_path(settings)),
+        "problem": problem,
+        "model": (manifest or {}).get("model_id"),
+        "chunks": (manifest or {}).get("chunks", 0),
+        "documents": sorted(indexed),
+        "changed": sorted(n for n, p in files.items() if n in indexed and indexed[n]["sha256"] != _sha256(p)),
+        "added": sorted(n for n in files if n not in indexed),
+        "removed": sorted(n for n in indexed if n not in files),
+    }
+
+
+# ---------------------------------------------------------------- build
+
+
+def build_index(
+    settings: Settings,
+    force: bool = False,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> BuildReport:
+    """Bring the stored index in line with ``corpus_dir``, re-embedding only what changed."""
+    with build_lock(settings):
+        return _build(settings, force, progress, embedder)
+
+
+@contextlib.contextmanager
+def build_lock(settings: Settings):
+    """One writer at a time (CLI, app upload, tests): builds share the version directory."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _build(settings: Settings, force: bool, progress: Progress | None, embedder: Embedder | None) -> BuildReport:
+    t0 = time.perf_counter()
+    embedder = embedder or load_embedder(settings)
+    old = None if force else _try_load_reusable(settings, embedder)
+    catalog = read_catalog(settings.corpus_dir)
+    all_chunks: list[Chunk] = []
+    all_vectors: list[np.ndarray] = []
+    documents: list[dict] = []
+    doc_entries: dict[str, dict] = {}
+    report = BuildReport([], [], [], {}, 0, 0.0)
+    for path in corpus_files(settings.corpus_dir):
+        sha = _sha256(path)
+        reused = _reuse(old, path.stem, sha)
+        if reused:
+            meta, text, chunks, vectors = reused
+            report.reused_docs.append(meta.doc_id)
+        else:
+            try:
+                doc = ingest_file(path, catalog.get(path.stem), settings.max_upload_bytes)
+            except LoadError as exc:
+                report.failed[path.name] = str(exc)
+                continue
+            meta, text = doc.meta, doc.text
+            chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+            vectors = _embed_chunks(embedder, chunks, settings.embed_batch_size, progress, meta.doc_id)
+            report.embedded_docs.append(meta.doc_id)
+        all_chunks.extend(chunks)
+        all_vectors.append(vectors)
+        documents.append({"meta": meta.to_dict(), "text": text})
+        doc_entries[meta.doc_id] = {"file": path.name, "sha256": sha, "chunks": len(chunks)}
+    if old:
+        report.removed_docs = sorted(set(old.docs) - set(doc_entries))
+    vectors = np.vstack(all_vectors) if all_vectors else np.zeros((0, embedder.dim), dtype=np.float32)
+    _write_version(settings, embedder, documents, all_chunks, vectors, doc_entries, progress)
+    report.chunks = len(all_chunks)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _try_load_reusable(settings: Settings, embedder: Embedder) -> Index | None:
+    try:
+        index = load_index(settings)
+    except IndexUnavailable:
+        return None
+    return index if index.manifest.get("model_id") == embedder.model_id else None
+
+
+def _reuse(old: Index | None, doc_id: str, sha: str) -> tuple[DocMeta, str, list[Chunk], np.ndarray] | None:
+    if old is None or old.manifest["docs"].get(doc_id, {}).get("sha256") != sha:
+        return None
+    rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
+    return old.docs[doc_id], old.texts[doc_id], [old.chunks[i] for i in rows], old.vectors[rows]
+
+
+def _embed_chunks(
+    embedder: Embedder, chunks: list[Chunk], batch: int, progress: Progress | None, label: str
+) -> np.ndarray:
+    out = []
+    for i in range(0, len(chunks), batch):
+        out.append(embedder.embed_passages([c.search_text for c in chunks[i : i + batch]]))
+        if progress:
+            progress(f"embedding {label}", min(i + batch, len(chunks)), len(chunks))
+    return np.vstack(out) if out else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def _write_version(
+    settings: Settings,
+    embedder: Embedder,
+    documents: list[dict],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    doc_entries: dict[str, dict],
+    progress: Progress | None,
+) -> None:
+    """Write a complete new version beside the old one, then repoint ``current`` atomically."""
+    root = settings.index_dir
+    root.mkdir(parents=True, exist_ok=True)
+    version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.perf_counter_ns() % 10**6}"
+    tmp = version.with_name(version.name + ".tmp")
+    tmp.mkdir()
+    if progress:
+        progress("writing index", 0, 1)
+    (tmp / "documents.json").write_text(json.dumps(documents, ensure_ascii=False), encoding="utf-8")
+    (tmp / "chunks.jsonl").write_text(
+        "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks), encoding="utf-8"
+    )
+    np.save(tmp / "vectors.npy", vectors.astype(np.float32))
+    kind = choose_index_type(len(chunks), settings.faiss_index)
+    faiss.write_index(build_faiss(vectors.astype(np.float32), kind), str(tmp / "faiss.index"))
+    KeywordIndex.build([c.search_text for c in chunks] or [""]).save(tmp / "keyword")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "model_id": embedder.model_id,
+        "dim": embedder.dim,
+        "settings": settings.index_signature(),
+        "faiss_index": kind,
+        "chunks": len(chunks),
+        "docs": doc_entries,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "checksums": {name: _sha256(tmp / name) for name in _FILES},
+    }
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    _fsync_dir(tmp)
+    tmp.rename(version)
+    link = root / _CURRENT
+    new_link = root / f".{_CURRENT}.{os.getpid()}"
+    if new_link.is_symlink() or new_link.exists():
+        new_link.unlink()
+    new_link.symlink_to(version.name)
+    os.replace(new_link, link)
+    _fsync_dir(root)
+    if progress:
+        progress("writing index", 1, 1)
+    _remove_old_versions(root, keep=version.name)
+
+
+def _remove_old_versions(root: Path, keep: str) -> None:
+    """Old versions and abandoned temporary directories (from killed builds) go."""
+    for p in root.iterdir():
+        if p.is_dir() and not p.is_symlink() and p.name.startswith("v-") and p.name != keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

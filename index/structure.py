@@ -1,0 +1,74 @@
+"""Section structure: which heading every paragraph of a report sits under.
+
+Reports number their headings in a few conventional ways (一、 / （一） / (一) /
+1.), and some have unnumbered part titles ("过去三年工作回顾", "附件").  Levels
+are fixed per marker kind, so a heading closes every open heading of its own or
+a deeper level.  A paragraph that *starts* with a numbered heading sentence
+(common in review sections: "(一)积极落实……成果。以……") opens a section named
+by that sentence and stays body text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .schema import Block
+
+_MARKERS: list[tuple[int, re.Pattern[str]]] = [
+    (1, re.compile(r"^[一二三四五六七八九十]+、")),
+    (2, re.compile(r"^[（(][一二三四五六七八九十]+[)）]")),
+    (3, re.compile(r"^\d{1,2}\s*[.、．](?!\d)")),
+    (1, re.compile(r"^第[一二三四五六七八九十]+部分")),
+]
+_SENTENCE_END = "。！？；;!?"
+_CLAUSE = "，,：:"
+_FRONT_MATTER_END = re.compile(r"^各位代表")
+MAX_HEADING = 60
+
+
+def heading_level(line: str) -> int | None:
+    """Level of a heading line, or None for body text."""
+    for level, pattern in _MARKERS:
+        if pattern.match(line):
+            head = heading_text(line)
+            return level if len(head) <= MAX_HEADING else None
+    bare = line.strip()
+    if 2 <= len(bare) <= 20 and not any(c in bare for c in _SENTENCE_END + _CLAUSE + "—"):
+        return 0
+    return None
+
+
+def heading_text(line: str) -> str:
+    """The heading part of a line: all of a short line, the first sentence of a paragraph."""
+    for i, c in enumerate(line):
+        if c in _SENTENCE_END:
+            return line[:i]
+    return line.rstrip("：:")
+
+
+def is_heading_only(line: str) -> bool:
+    """A line that is nothing but a heading (as opposed to a paragraph opening with one)."""
+    return heading_level(line) is not None and heading_text(line) == line.rstrip("：:")
+
+
+def structure(text: str) -> list[Block]:
+    """Blocks (one per line of the cleaned text) with their section paths."""
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    in_front = any(_FRONT_MATTER_END.match(x) for x in lines)
+    pos = 0
+    for line in lines:
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        if not line.strip():
+            continue
+        if in_front:
+            in_front = not _FRONT_MATTER_END.match(line)
+            blocks.append(Block(start, end, ("封面",) if in_front else ()))
+            continue
+        level = heading_level(line)
+        if level is not None:
+            stack = [(lv, h) for lv, h in stack if lv < level] + [(level, heading_text(line))]
+        blocks.append(Block(start, end, tuple(h for _, h in stack)))
+    return blocks

@@ -1,0 +1,102 @@
+"""Evidence units inside a passage: sentences and clauses with offsets, and the years they speak of.
+
+A figure is only an answer for the year it is about.  That year is either
+written in the sentence ("2006年地区生产总值预计完成960亿元") - comparison
+references like "比2003年", "较2018年", "是2011年的" do not count - or implied
+by where the sentence stands: the review section of a report on one year, or
+the plan section of a report that plans that year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index import Chunk, DocMeta
+
+_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?\n]+[，,；;：:。！？!?]?")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_COMPARISON_YEAR = re.compile(r"(?:比|较|是|同比|相比|与|对比|低于|高于|超过|自|从)\s*((?:19|20)\d{2})\s*年")
+_BASELINE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年[^，,。；;]{0,8}(?:基础上|水平上|基数)")
+_RANGE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|~|～)\s*((?:19|20)\d{2})\s*年")
+_PLAN_SECTION = re.compile(r"安排|任务|要求|目标|今后|未来|计划|打算|思路|主要工作|重点工作")
+_REVIEW_SECTION = re.compile(r"回顾|过去|成绩|完成情况")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int  # offsets inside the chunk text
+    end: int
+    text: str
+
+
+def spans(text: str, pattern: re.Pattern[str] = _SENTENCE_RE) -> list[Span]:
+    return [Span(m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.group().strip()]
+
+
+def sentences(text: str) -> list[Span]:
+    return spans(text, _SENTENCE_RE)
+
+
+def clauses(text: str) -> list[Span]:
+    return spans(text, _CLAUSE_RE)
+
+
+def explicit_years(text: str) -> set[int]:
+    """Years a sentence is about: written years minus comparison references, ranges expanded."""
+    years: set[int] = set()
+    for m in _RANGE_YEAR.finditer(text):
+        lo, hi = sorted((int(m.group(1)), int(m.group(2))))
+        years.update(range(lo, hi + 1))
+    rest = _RANGE_YEAR.sub(" ", text)
+    references = {int(y) for y in _COMPARISON_YEAR.findall(rest) + _BASELINE_YEAR.findall(rest)}
+    mentioned = [int(y) for y in _YEAR_RE.findall(rest)]
+    years.update(y for y in mentioned if y not in references or mentioned.count(y) > 1)
+    return years
+
+
+def is_plan_chunk(chunk: Chunk, doc: DocMeta) -> bool:
+    """Plans: a work report's plan sections, a task table's task column (not its status)."""
+    if chunk.fields:
+        return False
+    path = " ".join(chunk.section)
+    return bool(_PLAN_SECTION.search(path)) and not _REVIEW_SECTION.search(path)
+
+
+def period_years(chunk: Chunk, doc: DocMeta) -> set[int]:
+    """Years a passage speaks of by its place in the document."""
+    for heading in reversed(chunk.section):
+        found = explicit_years(heading)
+        if found:
+            return found
+    return set(doc.plan_years if is_plan_chunk(chunk, doc) else doc.years)
+
+
+def sentence_years(chunk_text: str, sentence: Span) -> set[int]:
+    """Explicit years of a sentence, else of the nearest earlier sentence of its paragraph."""
+    own = explicit_years(sentence.text)
+    if own:
+        return own
+    paragraph_start = chunk_text.rfind("\n", 0, sentence.start) + 1
+    for earlier in reversed(sentences(chunk_text[paragraph_start : sentence.start])):
+        found = explicit_years(earlier.text)
+        if found:
+            return found
+    return set()
+
+
+def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Chunk, doc: DocMeta) -> bool:
+    """Whether a sentence speaks of the asked year(s); always true when no year is asked.
+
+    A passage from a multi-year review ("过去五年") without a written year is
+    not evidence for one particular year of it.
+    """
+    if not asked:
+        return True
+    wanted = set(asked)
+    own = sentence_years(chunk_text, sentence)
+    if own:
+        return bool(own & wanted)
+    period = period_years(chunk, doc)
+    return bool(period) and period <= wanted

@@ -1,0 +1,192 @@
+"""Extractive answering: pick, from the retrieved passages, the words that answer.
+
+No language model: the kind of question decides what to look for (a number
+with its unit, a lead unit, a task status, an enumeration, a definition), term
+coverage decides where, and the year check decides whether it may be used at
+all.  Every claim keeps the offsets of its evidence inside the passage, so it
+can be cited and highlighted exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .evidence import Span, clauses, is_plan_chunk, sentences, year_fits
+from .match import Idf, coverage
+from .retrieve import Passage
+from .understand import Question
+
+NUMBER_RE = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|公里|平方米|"
+    r"公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克)|[万亿])|[一二三四五六七八九十两]+(?:连冠|大|项|个|条)|第[一二三四五六七八九十]"
+)
+_NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|暂停|未按|滞后|无法")
+_DONE = re.compile(r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标")
+_ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
+_UNIT_NAME = re.compile(r"[区市][\u4e00-\u9fff()（）]{1,16}?(?:委|局|办|中心|支队|分局|政府|院|会|团|公司|队)")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One cited statement: ``text`` is shown, ``passage.chunk.text[start:end]`` is its evidence."""
+
+    text: str
+    passage: Passage
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Draft:
+    claims: tuple[Claim, ...]
+    support: float  # coverage of the best evidence, 0..1
+    reason: str = ""  # why nothing was claimed
+
+    @property
+    def abstained(self) -> bool:
+        return not self.claims
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    sentence: Span
+    cover: float
+    score: float
+
+
+def extract(q: Question, passages: list[Passage], idf: Idf, min_support: float, max_chars: int) -> Draft:
+    """The best-supported answer to a simple (not compound) question, or a reasoned abstention."""
+    if not passages:
+        return Draft((), 0.0, "no_passages")
+    if q.kind in ("unit", "status"):
+        draft = _from_table(q, passages, idf, min_support, max_chars)
+        if draft is not None:
+            return draft
+    candidates = _candidates(q, passages, idf)
+    fitting = [c for c in candidates if year_fits(q.years, c.passage.chunk.text, c.sentence, c.passage.chunk, c.passage.doc)]
+    if not fitting:
+        return Draft((), max((c.cover for c in candidates), default=0.0), "year")
+    best = max(fitting, key=lambda c: c.score)
+    if best.cover < min_support:
+        return Draft((), best.cover, "weak")
+    if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
+        return Draft((), best.cover, "place")
+    start, end = _answer_window(q, best, idf, max_chars)
+    text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
+    return Draft((Claim(text, best.passage, start, start + len(text)),), best.cover)
+
+
+def _context(p: Passage) -> str:
+    """The passage's innermost heading: glossary entries and sections are named there."""
+    return p.chunk.section[-1] if p.chunk.section else ""
+
+
+def _candidates(q: Question, passages: list[Passage], idf: Idf) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for p in passages:
+        heading = _context(p)
+        plan = is_plan_chunk(p.chunk, p.doc)
+        for s in sentences(p.chunk.text):
+            cover = coverage(q.terms, heading + "\n" + s.text, idf)
+            score = cover + _kind_bonus(q, s.text) + _period_bonus(q, plan) + 0.04 / p.rank
+            out.append(_Candidate(p, s, cover, score))
+    return out
+
+
+def _kind_bonus(q: Question, text: str) -> float:
+    if q.kind == "number":
+        return 0.12 if NUMBER_RE.search(text) else -0.1
+    if q.kind == "list":
+        return 0.08 if text.count("、") >= 1 else 0.0
+    if q.kind == "fact" and re.search(r"是指|指的是|即", text):
+        return 0.08
+    return 0.0
+
+
+def _period_bonus(q: Question, plan: bool) -> float:
+    if q.wants_plan:
+        return 0.2 if plan else 0.0
+    if q.wants_actual:
+        return 0.0 if plan else 0.2
+    return 0.0 if plan else 0.05
+
+
+def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> tuple[int, int]:
+    """The shortest run of 1-3 clauses of the sentence that carries the answer."""
+    s = best.sentence
+    parts = clauses(s.text)
+    heading = _context(best.passage)
+    options: list[tuple[float, int, int]] = []
+    for i in range(len(parts)):
+        for j in range(i, min(i + 3, len(parts))):
+            a, b = s.start + parts[i].start, s.start + parts[j].end
+            if b - a > max_chars:
+                break
+            text = best.passage.chunk.text[a:b]
+            score = coverage(q.terms, heading + "\n" + text, idf) - 0.03 * (j - i)
+            if q.kind == "number" and not NUMBER_RE.search(text):
+                score -= 0.5
+            if q.kind == "list" and "、" not in text:
+                score -= 0.2
+            options.append((score, a, b))
+    if not options:
+        return s.start, min(s.end, s.start + max_chars)
+    _, a, b = max(options, key=lambda o: (o[0], -(o[2] - o[1])))
+    return a, b
+
+
+# ---------------------------------------------------------------- task table
+
+
+def _from_table(q: Question, passages: list[Passage], idf: Idf, min_support: float, max_chars: int) -> Draft | None:
+    """Lead unit / status questions answered from a task row's fields, when a row matches."""
+    rows = [p for p in passages if p.chunk.fields.get("task")]
+    if not rows:
+        return None
+    scored = [(coverage(q.terms, p.chunk.fields["task"], idf) + 0.02 / p.rank, p) for p in rows]
+    cover, best = max(scored, key=lambda x: x[0])
+    if cover < min_support:
+        return None
+    if q.years and not set(q.years) & set(best.doc.years):
+        return Draft((), cover, "year")
+    text = best.chunk.text
+    if q.kind == "unit":
+        units = best.chunk.fields["lead_units"]
+        first = units.split("、")[0]
+        at = text.find(first)
+        start, end = (at, at + len(first)) if at >= 0 else (0, len(text))
+        return Draft((Claim(f"牵头单位：{units}", best, start, end),), cover)
+    return Draft((_status_claim(q, best, idf, max_chars),), cover)
+
+
+def status_verdict(status: str) -> str:
+    if _NEGATIVE.search(status):
+        return "未按计划完成"
+    if _DONE.search(status):
+        return "已完成"
+    if _ONGOING.search(status):
+        return "正在推进"
+    return "完成情况"
+
+
+def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
+    """The verdict plus the status sentences that decide it (a failure reason first)."""
+    text = row.chunk.text
+    status = row.chunk.fields["status"]
+    offset = text.find(status)
+    offset = offset if offset >= 0 else 0
+    ranked = []
+    for s in sentences(status):
+        weight = 2.0 if _NEGATIVE.search(s.text) else 1.0 if (_DONE.search(s.text) or _ONGOING.search(s.text)) else 0.0
+        ranked.append((weight + coverage(q.terms, s.text, idf), s))
+    ranked.sort(key=lambda x: -x[0])
+    chosen = sorted((s for _, s in ranked[:2]), key=lambda s: s.start)
+    start, end = offset + chosen[0].start, offset + chosen[-1].end
+    if end - start > max_chars:
+        end = offset + chosen[0].end
+        chosen = chosen[:1]
+    evidence = text[start:end]
+    verdict = status_verdict(status)
+    return Claim(f"{verdict}。{evidence}".strip(), row, start, end)

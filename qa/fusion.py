@@ -1,0 +1,12 @@
+"""Reciprocal rank fusion (Cormack et al. 2009): rank-only, so BM25 and cosine scales never mix."""
+
+from __future__ import annotations
+
+
+def rrf(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
+    """Fuse ranked id lists; an id's score is the sum of 1/(k + rank) over the lists it appears in."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda x: (-x[1], x[0]))

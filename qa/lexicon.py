@@ -1,0 +1,59 @@
+"""How people name report concepts, and places that are not Xicheng.
+
+A user says "GDP" where the report says 地区生产总值, "财政收入" where it says
+一般公共预算收入.  Each entry maps a colloquial phrase to the report's terms;
+matching a question adds the report terms to its content terms.
+"""
+
+from __future__ import annotations
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "gdp": ("地区生产总值",),
+    "生产总值": ("地区生产总值",),
+    "经济总量": ("地区生产总值",),
+    "财政收入": ("一般公共预算收入", "公共财政预算收入", "财政收入"),
+    "税收": ("三级税收",),
+    "拆违": ("拆除违法建设", "违法建设"),
+    "违建": ("违法建设",),
+    "学位": ("学位",),
+    "上线率": ("上线率",),
+    "公厕": ("公厕", "厕所"),
+    "厕所": ("公厕", "厕所"),
+    "人均收入": ("人均可支配收入",),
+    "失业率": ("登记失业率",),
+    "绿地": ("绿地", "绿化"),
+    "绿化": ("绿化", "绿地"),
+    "空气": ("细颗粒物", "PM2.5"),
+    "pm2.5": ("细颗粒物", "PM2.5"),
+    "用水": ("新水用量",),
+    "水耗": ("新水用量", "水耗"),
+    "棚改": ("棚户区改造",),
+    "老旧小区": ("老旧小区",),
+    "电梯": ("加装电梯",),
+    "零售": ("社会消费品零售总额",),
+    "社零": ("社会消费品零售总额",),
+    "高考": ("高考",),
+    "文明城区": ("全国文明城区",),
+    "双拥": ("双拥模范城",),
+    "连冠": ("连冠",),
+}
+
+# Beijing's other districts (and the old ones merged into Xicheng are not "other").
+OTHER_PLACES: tuple[str, ...] = (
+    "东城", "朝阳", "海淀", "丰台", "石景山", "门头沟", "房山", "通州", "顺义",
+    "昌平", "大兴", "怀柔", "平谷", "密云", "延庆", "崇文", "天津", "河北", "上海",
+)  # fmt: skip
+
+
+def alternatives(piece: str) -> tuple[str, ...]:
+    """A content piece and the report's own terms for any colloquial phrase inside it.
+
+    The alternatives are ways to match the *same* piece: evidence needs to
+    match one of them, not all.
+    """
+    low = piece.lower()
+    out = [piece]
+    for phrase, terms in SYNONYMS.items():
+        if phrase in low:
+            out.extend(t for t in terms if t.lower() not in low and t not in out)
+    return tuple(out)

@@ -1,0 +1,72 @@
+"""How much of a question's content a piece of text covers.
+
+Coverage is measured on character bigrams weighted by inverse document
+frequency over the index's chunks: rare report terms ("架空线", "秒级响应")
+count, function words barely do.  Each content piece of a question counts
+once, through whichever of its wordings ("GDP" / "地区生产总值") matches best.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from index import normalize
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+
+def grams(text: str) -> set[str]:
+    """Character bigrams of Chinese runs (a lone character stands for itself) and Latin/number words."""
+    text = normalize(text)
+    out: set[str] = set(_WORD.findall(text))
+    for run in _CJK_RUN.findall(text):
+        if len(run) == 1:
+            out.add(run)
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+class Idf:
+    """Inverse document frequency of bigrams over the indexed chunks."""
+
+    def __init__(self, texts: Iterable[str]):
+        df: Counter[str] = Counter()
+        n = 0
+        for t in texts:
+            df.update(grams(t))
+            n += 1
+        self._n = max(n, 1)
+        self._df = df
+        self._unknown = math.log(1 + self._n)
+
+    def __call__(self, gram: str) -> float:
+        d = self._df.get(gram)
+        return self._unknown if d is None else math.log(1 + self._n / d)
+
+    def mass(self, gs: Iterable[str]) -> float:
+        return sum(self(g) for g in gs)
+
+
+def coverage(terms: tuple[tuple[str, ...], ...], text: str, idf: Idf) -> float:
+    """Weighted share (0..1) of the question's content pieces found in ``text``."""
+    if not terms:
+        return 0.0
+    target = grams(text)
+    total = covered = 0.0
+    for alts in terms:
+        weight = idf.mass(grams(alts[0]))
+        if weight <= 0:
+            continue
+        best = 0.0
+        for alt in alts:
+            gs = grams(alt)
+            mass = idf.mass(gs)
+            if mass > 0:
+                best = max(best, idf.mass(g for g in gs if g in target) / mass)
+        total += weight
+        covered += weight * best
+    return covered / total if total else 0.0

@@ -1,0 +1,265 @@
+"""From a question to a cited answer: understand -> retrieve -> extract -> cite -> check.
+
+:class:`Assistant` loads the index and the embedding model once and answers
+any number of questions; the CLI, the web app and the evaluation all call
+:meth:`Assistant.ask`, so they measure and show the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from index import Index, Settings, load_embedder, load_index
+
+from .extract import NUMBER_RE, Claim, Draft, extract
+from .match import Idf
+from .retrieve import Passage, Retriever, docs_for_years
+from .understand import Question, analyse, normalise_question
+
+_DIFF_RE = re.compile(r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|变化")
+_NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)")
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    source: str
+    title: str
+    year: str
+    section: str
+    text: str  # the whole cited passage (original text only)
+    start: int  # evidence inside ``text``
+    end: int
+
+    @property
+    def quote(self) -> str:
+        return self.text[self.start : self.end]
+
+
+@dataclass
+class Answer:
+    question: str
+    rewritten: str  # the question as understood (follow-ups resolved)
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    passages: list[Passage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The public JSON contract shared by the CLI, the web API and the evaluation."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [
+                {
+                    "n": c.n,
+                    "source": c.source,
+                    "title": c.title,
+                    "year": c.year,
+                    "section": c.section,
+                    "text": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                }
+                for c in self.citations
+            ],
+            "passages": [
+                {
+                    "rank": p.rank,
+                    "source": p.doc.file,
+                    "title": p.doc.title,
+                    "section": " > ".join(p.chunk.section),
+                    "text": p.chunk.text,
+                    "score": round(p.score, 6),
+                }
+                for p in self.passages
+            ],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Assistant:
+    def __init__(self, index: Index, settings: Settings):
+        self.settings = settings
+        self.index = index
+        self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates)
+        self.idf = Idf(c.text for c in index.chunks)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> Assistant:
+        settings = settings or Settings.from_env()
+        return cls(load_index(settings), settings)
+
+    def understand(self, question: str, history: list[str] | None = None) -> Question:
+        context = None
+        for previous in history or []:
+            context = analyse(previous, context)
+        return analyse(question, context)
+
+    def ask(
+        self,
+        question: str,
+        history: list[str] | None = None,
+        years: tuple[int, ...] | None = None,
+        doc_ids: list[str] | None = None,
+        mode: str | None = None,
+        k: int | None = None,
+    ) -> Answer:
+        """Answer one question; ``history`` holds earlier questions of the conversation."""
+        t0 = time.perf_counter()
+        mode = mode or self.settings.retrieval_mode
+        k = k or self.settings.top_k
+        q = self.understand(question, history)
+        if years:
+            q = _with_years(q, tuple(years))
+        sides = list(q.parts) if q.is_compound else [q]
+        retrieve_ms = 0.0
+        drafts: list[tuple[Question, Draft]] = []
+        shown: list[Passage] = []
+        for side in sides:
+            t = time.perf_counter()
+            passages = self._retrieve(side, k, doc_ids, mode)
+            retrieve_ms += (time.perf_counter() - t) * 1000
+            drafts.append((side, extract(side, passages, self.idf, self.settings.min_support, self.settings.max_answer_chars)))
+            shown.extend(p for p in passages if p.row not in {s.row for s in shown})
+        text, citations = compose(q, drafts, self.index)
+        passages = _rerank_shown(shown, k)
+        total = (time.perf_counter() - t0) * 1000
+        return Answer(
+            question=normalise_question(question),
+            rewritten=q.text,
+            answer=text,
+            abstained=not citations,
+            citations=citations,
+            passages=passages,
+            timings_ms={"retrieve": retrieve_ms, "answer": total - retrieve_ms, "total": total},
+        )
+
+    def ask_json(self, question: str, **kwargs: object) -> dict:
+        return self.ask(question, **kwargs).to_json()  # type: ignore[arg-type]
+
+    def _retrieve(self, q: Question, k: int, doc_ids: list[str] | None, mode: str) -> list[Passage]:
+        allowed = doc_ids
+        if q.years:
+            by_year = docs_for_years(self.index, q.years)
+            allowed = by_year if allowed is None else [d for d in allowed if d in by_year]
+        query = " ".join([q.text, *(alt for alts in q.terms for alt in alts[1:])])
+        return self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
+
+
+def _with_years(q: Question, years: tuple[int, ...]) -> Question:
+    from dataclasses import replace
+
+    return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts))
+
+
+def _rerank_shown(passages: list[Passage], k: int) -> list[Passage]:
+    """Passages of all sides, best first, numbered again from 1."""
+    from dataclasses import replace
+
+    ordered = sorted(passages, key=lambda p: (p.rank, -p.score))[: max(k, 5)]
+    return [replace(p, rank=i) for i, p in enumerate(ordered, start=1)]
+
+
+# ---------------------------------------------------------------- composing
+
+
+def _label(side: Question) -> str:
+    if not side.years:
+        return ""
+    lo, hi = min(side.years), max(side.years)
+    return f"{lo}年" if lo == hi else f"{lo}–{hi}年"
+
+
+def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers, and the citations the markers point to."""
+    citations: list[Citation] = []
+    segments: list[str] = []
+    for side, draft in drafts:
+        label = _label(side) if len(drafts) > 1 else ""
+        if draft.abstained:
+            segments.append(f"{label + '：' if label else ''}{not_found(side, draft, index)}")
+            continue
+        parts = []
+        for claim in draft.claims:
+            citations.append(_cite(len(citations) + 1, claim))
+            parts.append(f"{claim.text}[{len(citations)}]")
+        segments.append(f"{label + '：' if label else ''}{'；'.join(parts)}")
+    if not citations:
+        return not_found(q, drafts[0][1], index) + _possibly_related_note(), []
+    text = "；".join(segments) if len(segments) > 1 else segments[0]
+    diff = _difference(q, drafts)
+    if diff:
+        text += f"。{diff}"
+    return text, citations
+
+
+def _cite(n: int, claim: Claim) -> Citation:
+    p = claim.passage
+    return Citation(
+        n=n,
+        doc_id=p.doc.doc_id,
+        source=p.doc.file,
+        title=p.doc.title,
+        year=p.doc.years_label,
+        section=" > ".join(p.chunk.section),
+        text=p.chunk.text,
+        start=claim.start,
+        end=claim.end,
+    )
+
+
+def not_found(q: Question, draft: Draft, index: Index) -> str:
+    years = "、".join(f"{y}年" for y in q.years) if q.years else ""
+    if q.years and not docs_for_years(index, q.years):
+        covered = sorted({y for d in index.docs.values() for y in (*d.years, *d.plan_years)})
+        span = f"{covered[0]}–{covered[-1]}年中的部分年份" if covered else "任何年份"
+        return f"现有报告中未找到{years}的相关内容（已收录的报告涉及{span}）"
+    if draft.reason == "place":
+        return "现有报告只涉及西城区，未找到所问地区的相关信息"
+    if draft.reason == "year":
+        return f"现有报告中未找到{years}的这项数据（相近内容属于其他年份，不能代替）"
+    return f"现有报告中未找到{years}这方面的明确信息"
+
+
+def _possibly_related_note() -> str:
+    return "。下方列出的段落可能相关，仅供参考"
+
+
+def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
+    """'差多少' across two sides: computed from the two cited figures when their units agree."""
+    if len(drafts) != 2 or not _DIFF_RE.search(q.text):
+        return ""
+    values = []
+    for _, draft in drafts:
+        if draft.abstained:
+            return ""
+        m = _NUM_UNIT.search(draft.claims[0].text)
+        if not m:
+            return ""
+        values.append((float(m.group(1).replace(",", "")), m.group(2)))
+    (a, ua), (b, ub) = values
+    if ua != ub:
+        return ""
+    diff = round(abs(b - a), 4)
+    shown = int(diff) if diff == int(diff) else diff
+    return f"两者相差{shown}{ua}（由[1][2]计算）"
+
+
+def numbers_supported(answer: Answer) -> bool:
+    """Every figure of every cited claim appears in the passage it cites; every marker has a citation."""
+    by_n = {c.n: c for c in answer.citations}
+    for segment, n in re.findall(r"([^\[\]]*)\[(\d+)\]", answer.answer):
+        citation = by_n.get(int(n))
+        if citation is None:
+            return False
+        claim = segment.split("：", 1)[-1]
+        for m in NUMBER_RE.finditer(claim):
+            if m.group() not in citation.text:
+                return False
+    return True

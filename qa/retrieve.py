@@ -1,0 +1,72 @@
+"""Hybrid retrieval: keyword (BM25 over bigrams) and dense (FAISS) fused by RRF.
+
+Years and documents restrict the search *inside* both indexes, so a question
+about 2019 is answered from the report on 2019 and a filter never empties the
+candidate list the way post-filtering a global top-k can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import Chunk, DocMeta, Embedder, Index
+
+from .fusion import rrf
+
+MODES = ("hybrid", "keyword", "dense")
+
+
+@dataclass(frozen=True)
+class Passage:
+    row: int
+    chunk: Chunk
+    doc: DocMeta
+    score: float
+    rank: int
+
+
+def docs_for_years(index: Index, years: tuple[int, ...]) -> list[str]:
+    """Documents that report on or plan for any of the years."""
+    wanted = set(years)
+    return [d.doc_id for d in index.docs.values() if wanted & (set(d.years) | set(d.plan_years))]
+
+
+class Retriever:
+    def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60, candidates: int = 40):
+        self.index = index
+        self.embedder = embedder
+        self.rrf_k = rrf_k
+        self.candidates = candidates
+        self._rows_by_doc: dict[str, np.ndarray] = {}
+        for i, c in enumerate(index.chunks):
+            self._rows_by_doc.setdefault(c.doc_id, []).append(i)  # type: ignore[arg-type]
+        self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in self._rows_by_doc.items()}
+
+    def allowed_rows(self, doc_ids: list[str] | None) -> np.ndarray | None:
+        if doc_ids is None:
+            return None
+        parts = [self._rows_by_doc[d] for d in doc_ids if d in self._rows_by_doc]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def search(
+        self, text: str, k: int = 10, doc_ids: list[str] | None = None, mode: str = "hybrid"
+    ) -> list[Passage]:
+        """Top-k passages for ``text``, only from ``doc_ids`` when given."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}: use one of {MODES}")
+        allowed = self.allowed_rows(doc_ids)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        rankings: list[list[int]] = []
+        if mode in ("hybrid", "keyword"):
+            rankings.append([i for i, _ in self.index.keyword_search(text, self.candidates, allowed)])
+        if mode in ("hybrid", "dense"):
+            vec = self.embedder.embed_query(text)
+            rankings.append([i for i, _ in self.index.dense_search(vec, self.candidates, allowed)])
+        fused = rrf(rankings, self.rrf_k)[:k]
+        return [
+            Passage(row, self.index.chunks[row], self.index.docs[self.index.chunks[row].doc_id], score, rank)
+            for rank, (row, score) in enumerate(fused, start=1)
+        ]

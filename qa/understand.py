@@ -1,0 +1,196 @@
+"""Question understanding: years, kind of question, content terms, sub-questions.
+
+Everything here is general Chinese question grammar plus a small domain
+lexicon (how people name report concepts: "GDP" for 地区生产总值); nothing is
+keyed to particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+
+from .lexicon import OTHER_PLACES, alternatives
+
+_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+# Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
+_PLAN_RE = re.compile(r"[“\"]?十([一二三四五])五[”\"]?(收官|开局|末|最后一年|第一年|期间|时期)?")
+_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年")
+_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_SHORT_YEAR_RE = re.compile(r"(?<![\d.])([0-2]\d)\s*年(?!代)")
+_FOLLOW_UP_RE = re.compile(r"^(那|那么|那在|还有|再问|那要是)?.{0,12}(呢|怎么样|如何)[？?]?$")
+
+KINDS = ("unit", "status", "list", "number", "fact")
+_KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("unit", re.compile(r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管)|由谁|牵头单位|负责单位|主责单位|牵头部门")),
+    ("status", re.compile(r"完成了?[吗没]|完成没|干完|建成了?[吗没]|建好了?[吗没]|做完|落实了?[吗没]|进展|完成情况|进度|实现了?[吗没]|启动了?[吗没]|开工了?[吗没]|(了|过)没有")),
+    ("list", re.compile(r"哪[些几两三四五六七八九十]|都有(什么|啥)|包括(什么|哪)|有什么(内容|措施)|分别是什么|由哪")),
+    ("number", re.compile(r"多少|几[个座处家条所项次年位倍人户万亿件名天连]|几连冠|排第几|第几|比例|占比|百分之|多大|多高|多长|多远|多少钱|增长了?多|下降了?多|率是")),
+]
+_PLAN_INTENT = re.compile(r"计划|目标|预期|打算|安排|要求|准备|拟|力争|预计新增|将要")
+_ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
+_QUESTION_WORDS = re.compile(
+    r"请问|是多少|有多少|多少|是什么|什么|叫什么|是啥|啥|哪些|哪个|哪几|哪两|哪三|哪[一二三四五六七八九十]|哪|几个|几座|几处|几家|几条|几|"
+    r"吗|呢|了|的|是|有|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|"
+    r"西城区|西城|我区|全区|区里|当年|那年|那一年|这一年|去年|今年|年度|全年"
+)
+# Words that tell the kind or intent of a question but are not its topic.
+_INTENT_WORDS = re.compile(
+    r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|"
+    r"计划|目标|预期|打算|实际|最终|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
+)
+_MEASURE_PREFIX = re.compile(r"^[个座处家条所项次位倍人户件名张部]")
+_PUNCT = re.compile(r"[\s，。！？、；：,!?;:“”\"'‘’（）()《》<>【】\[\]—…\-]+|(?<!\d)\.|\.(?!\d)")
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the rest of the pipeline needs to know about one (sub-)question."""
+
+    text: str
+    years: tuple[int, ...] = ()
+    kind: str = "fact"
+    wants_plan: bool = False
+    wants_actual: bool = False
+    terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
+    other_places: tuple[str, ...] = ()
+    parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
+
+    @property
+    def is_compound(self) -> bool:
+        return len(self.parts) > 1
+
+
+def normalise_question(text: str) -> str:
+    """NFKC, no control characters, collapsed whitespace: what the user meant, safely."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c in "\n\t")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_years(text: str) -> tuple[int, ...]:
+    years: set[int] = set()
+    for m in _PLAN_RE.finditer(text):
+        first = 1981 + 5 * (_CN_DIGIT[m.group(1)] + 10 - 6)
+        span = range(first, first + 5)
+        if m.group(2) in ("收官", "末", "最后一年"):
+            years.add(span[-1])
+        elif m.group(2) in ("开局", "第一年"):
+            years.add(span[0])
+        else:
+            years.update(span)
+    rest = _PLAN_RE.sub(" ", text)
+    for m in _RANGE_RE.finditer(rest):
+        lo, hi = sorted((int(m.group(1)), int(m.group(2))))
+        if hi - lo <= 20:
+            years.update(range(lo, hi + 1))
+    rest = _RANGE_RE.sub(" ", rest)
+    years.update(int(y) for y in _YEAR_RE.findall(rest))
+    rest = _YEAR_RE.sub(" ", rest)
+    years.update(2000 + int(y) for y in _SHORT_YEAR_RE.findall(rest))
+    return tuple(sorted(years))
+
+
+def classify(text: str) -> str:
+    for kind, pattern in _KIND_RULES:
+        if pattern.search(text):
+            return kind
+    return "fact"
+
+
+def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
+    """Content phrases: the question minus years, question and intent words, punctuation."""
+    t = _PLAN_RE.sub(" ", text)
+    t = _RANGE_RE.sub(" ", t)
+    t = _YEAR_RE.sub(" ", t)
+    t = _SHORT_YEAR_RE.sub(" ", t)
+    t = _INTENT_WORDS.sub(" ", t)
+    t = _QUESTION_WORDS.sub(" ", t)
+    pieces = [_MEASURE_PREFIX.sub("", p) for p in _PUNCT.split(t) for p in p.split() if p]
+    pieces = [p for p in dict.fromkeys(pieces) if len(p) >= 2 or re.match(r"[A-Za-z0-9]", p)]
+    return tuple(alternatives(p) for p in pieces)
+
+
+def analyse(text: str, context: Question | None = None) -> Question:
+    """One question, possibly compound; ``context`` is the previous question in a conversation."""
+    text = normalise_question(text)
+    parts = split_parts(text)
+    if len(parts) > 1:
+        subs: list[Question] = []
+        for p in parts:
+            sub = _analyse_one(p, subs[-1] if subs else context)
+            if subs:  # a later side shares the first side's topic ("…计划新增多少？实际新增了多少？")
+                sub = replace(sub, terms=tuple(dict.fromkeys(sub.terms + subs[0].terms)), years=sub.years or subs[0].years)
+            subs.append(sub)
+        head = subs[0]
+        return replace(
+            head,
+            text=text,
+            years=tuple(sorted({y for s in subs for y in s.years})),
+            kind="compare",
+            terms=tuple(dict.fromkeys(t for s in subs for t in s.terms)),
+            other_places=tuple(dict.fromkeys(p for s in subs for p in s.other_places)),
+            parts=tuple(subs),
+        )
+    return _analyse_one(text, context)
+
+
+def _analyse_one(text: str, context: Question | None) -> Question:
+    years = parse_years(text)
+    terms = content_terms(text)
+    kind = classify(text)
+    elliptical = context is not None and (not terms or _FOLLOW_UP_RE.match(text) is not None)
+    if elliptical and context is not None:
+        # "那2013年呢？": the topic comes from the previous question, which is rewritten.
+        text = _rewrite(context.text, years, text)
+        terms = tuple(dict.fromkeys(terms + context.terms))
+        years = years or context.years
+        kind = context.kind if kind == "fact" else kind
+    elif context is not None and not years and _refers_back(text):
+        years = context.years
+    return Question(
+        text=text,
+        years=years,
+        kind=kind,
+        wants_plan=bool(_PLAN_INTENT.search(text)),
+        wants_actual=bool(_ACTUAL_INTENT.search(text)),
+        terms=terms,
+        other_places=tuple(p for p in OTHER_PLACES if p in text),
+    )
+
+
+def _rewrite(previous: str, years: tuple[int, ...], follow_up: str) -> str:
+    """The previous question asked again for the follow-up's years (or with the follow-up appended)."""
+    if not years:
+        return f"{previous.rstrip('？?')}，{follow_up}"
+    label = f"{years[0]}年" if len(years) == 1 else f"{years[0]}到{years[-1]}年"
+    stripped, n = _YEAR_RE.subn("", _RANGE_RE.sub("", _PLAN_RE.sub("", previous)))
+    if n == 0 and stripped == previous:
+        return f"{label}{previous}"
+    first = _YEAR_RE.search(_RANGE_RE.sub(lambda m: m.group(1) + "年", _PLAN_RE.sub("2000年", previous)))
+    at = first.start() if first else 0
+    return stripped[:at] + label + stripped[at:]
+
+
+def _refers_back(text: str) -> bool:
+    return bool(re.search(r"那(一)?年|当年|同年|这一年|那时", text))
+
+
+def split_parts(text: str) -> list[str]:
+    """A compound question -> its sides: two questions, or one question asked for several years."""
+    sentences = [s for s in re.split(r"(?<=[？?])", text) if _PUNCT.sub("", s)]
+    if len(sentences) > 1:
+        return sentences
+    years = _YEAR_RE.findall(text)
+    if len(years) >= 2 and not _RANGE_RE.search(text) and re.search(r"和|与|及|、|分别|各|对比|相比|差|变化|比", text):
+        head = text
+        for y in years:
+            head = re.sub(rf"{y}\s*年\s*(和|与|及|、)?", "", head, count=1)
+        head = head.lstrip("，,、 ")
+        return [f"{y}年{head}" for y in dict.fromkeys(years)]
+    if _PLAN_INTENT.search(text) and _ACTUAL_INTENT.search(text):
+        m = re.search(r"[，,]\s*(?=(?:实际|最终))", text)
+        if m:
+            return [text[: m.start()], text[m.end():]]
+    return [text]
