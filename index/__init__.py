@@ -9,6 +9,7 @@ from .schema import Chunk, DocMeta, Document
 from .store import BuildReport, Index, IndexUnavailable, build_index, load_index, status
 
 __all__ = [
+    "SUPPORTED_SUFFIXES",
     "AdminError",
     "BuildReport",
     "Chunk",
@@ -18,7 +19,6 @@ __all__ = [
     "Index",
     "IndexUnavailable",
     "LoadError",
-    "SUPPORTED_SUFFIXES",
     "Settings",
     "add_document",
     "build_index",

@@ -44,16 +44,7 @@ from qa.metrics import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TYPES = (
-    "number",
-    "fact",
-    "list",
-    "responsible_unit",
-    "status",
-    "cross_doc",
-    "plan",
-    "unanswerable",
-)
+TYPES = ("number", "fact", "list", "responsible_unit", "status", "cross_doc", "plan", "unanswerable")
 # Total metrics in report order, with their labels.
 METRICS: dict[str, str] = {
     "accuracy": "answer accuracy",
@@ -72,9 +63,7 @@ METRICS: dict[str, str] = {
     "n_errors": "errors (answer_fn raised)",
 }
 # For these a gate value is a ceiling, not a floor.
-LOWER_IS_BETTER = frozenset(
-    {"false_abstention_rate", "latency_ms_median", "latency_ms_p95", "n_errors"}
-)
+LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_ms_median", "latency_ms_p95", "n_errors"})
 BREAKDOWN_COLUMNS: dict[str, str] = {
     "n": "n",
     "accuracy": "accuracy",
@@ -120,11 +109,7 @@ def _item_problem(item: Any, seen_ids: set[str]) -> str | None:
     if not isinstance(evidence, list):
         return "'evidence' must be a list"
     for n, ev in enumerate(evidence, 1):
-        if (
-            not isinstance(ev, dict)
-            or not isinstance(ev.get("file"), str)
-            or not isinstance(ev.get("quote"), str)
-        ):
+        if not isinstance(ev, dict) or not isinstance(ev.get("file"), str) or not isinstance(ev.get("quote"), str):
             return f"evidence #{n} must be an object with string 'file' and 'quote'"
         if not normalize(ev["quote"]):
             return f"evidence #{n} has an empty quote"
@@ -145,9 +130,7 @@ def load_testset(path: str | Path) -> list[dict]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InvalidTestsetError(
-                    f"{path}:{lineno}: invalid JSON ({exc.msg}, column {exc.colno})"
-                ) from None
+                raise InvalidTestsetError(f"{path}:{lineno}: invalid JSON ({exc.msg}, column {exc.colno})") from None
             problem = _item_problem(item, seen)
             if problem:
                 raise InvalidTestsetError(f"{path}:{lineno}: {problem}")
@@ -174,9 +157,7 @@ def score_item(item: dict, output: dict) -> dict:
     answerable = kind != "unanswerable"
     coverage = None
     if kind in COMPONENT_TYPES:
-        coverage = (
-            0.0 if abstained else max(component_coverage(answer, g) for g in golds)
-        )
+        coverage = 0.0 if abstained else max(component_coverage(answer, g) for g in golds)
     f1 = None
     if answerable:
         f1 = 0.0 if abstained else max(char_f1(answer, g) for g in golds)
@@ -188,9 +169,7 @@ def score_item(item: dict, output: dict) -> dict:
         "aliases": aliases,
         "got": answer,
         "abstained": abstained,
-        "correct": answer_correct(
-            answer, gold, aliases, item_type=kind, abstained=abstained
-        ),
+        "correct": answer_correct(answer, gold, aliases, item_type=kind, abstained=abstained),
         "coverage": coverage,
         "f1": f1,
         "n_evidence": len(quotes),
@@ -210,9 +189,7 @@ def _check_output(output: Any) -> None:
         raise TypeError(f"answer_fn returned {type(output).__name__}, expected dict")
     missing = [key for key in OUTPUT_KEYS if key not in output]
     if missing or "total" not in output["timings_ms"]:
-        raise ValueError(
-            f"answer_fn output lacks {', '.join(missing) or 'timings_ms.total'}"
-        )
+        raise ValueError(f"answer_fn output lacks {', '.join(missing) or 'timings_ms.total'}")
 
 
 def _run_one(item: dict, answer_fn: Callable[[str], dict]) -> dict:
@@ -225,15 +202,9 @@ def _run_one(item: dict, answer_fn: Callable[[str], dict]) -> dict:
     try:
         output = answer_fn(item["question"])
         _check_output(output)
-    except Exception as exc:  # noqa: BLE001 — any failure of the system under test is recorded
+    except Exception as exc:  # whatever the system under test raises is recorded, not fatal
         elapsed = (time.perf_counter() - start) * 1000
-        empty = {
-            "answer": "",
-            "abstained": False,
-            "citations": [],
-            "passages": [],
-            "timings_ms": {"total": elapsed},
-        }
+        empty = {"answer": "", "abstained": False, "citations": [], "passages": [], "timings_ms": {"total": elapsed}}
         return {**score_item(item, empty), "error": f"{type(exc).__name__}: {exc}"}
     return score_item(item, output)
 
@@ -267,9 +238,7 @@ def summarize(records: Sequence[dict]) -> dict[str, float | int | None]:
     }
 
 
-def _grouped(
-    records: Sequence[dict], keys_of: Callable[[dict], Sequence[str]]
-) -> dict[str, dict]:
+def _grouped(records: Sequence[dict], keys_of: Callable[[dict], Sequence[str]]) -> dict[str, dict]:
     """:func:`summarize` per group; a record may sit in several groups (cross-doc items)."""
     groups: dict[str, list[dict]] = {}
     for record in records:
@@ -282,18 +251,13 @@ def _type_order(kind: str) -> tuple[int, str]:
     return (TYPES.index(kind) if kind in TYPES else len(TYPES), kind)
 
 
-def evaluate(
-    items: list[dict], answer_fn: Callable[[str], dict], progress: bool = True
-) -> dict:
+def evaluate(items: list[dict], answer_fn: Callable[[str], dict], progress: bool = True) -> dict:
     """Ask every question through ``answer_fn`` (the chat's code path) and score it.
 
     Returns ``{"totals", "by_type", "by_document", "items"}``; documents are the
     items' evidence files (``"none"`` for items without evidence).
     """
-    records = [
-        _run_one(item, answer_fn)
-        for item in tqdm(items, desc="eval", unit="q", disable=not progress)
-    ]
+    records = [_run_one(item, answer_fn) for item in tqdm(items, desc="eval", unit="q", disable=not progress)]
     by_type = _grouped(records, lambda r: [r["type"]])
     by_document = _grouped(records, lambda r: r["documents"])
     return {
@@ -330,12 +294,8 @@ def compare(report: dict, baseline: dict) -> dict:
     matched = [(r, old[r["id"]]) for r in report["items"] if r["id"] in old]
     return {
         "totals": totals,
-        "to_wrong": [
-            _flip(r, b) for r, b in matched if b["correct"] and not r["correct"]
-        ],
-        "to_right": [
-            _flip(r, b) for r, b in matched if r["correct"] and not b["correct"]
-        ],
+        "to_wrong": [_flip(r, b) for r, b in matched if b["correct"] and not r["correct"]],
+        "to_right": [_flip(r, b) for r, b in matched if r["correct"] and not b["correct"]],
         "only_in_report": sorted(new_ids - old.keys()),
         "only_in_baseline": sorted(old.keys() - new_ids),
     }
@@ -351,14 +311,8 @@ def load_floors(path: str | Path) -> dict[str, float]:
         raise GateError(f"{path}: expected a JSON object {{metric: floor}}")
     unknown = sorted(set(data) - set(METRICS))
     if unknown:
-        raise GateError(
-            f"{path}: unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}"
-        )
-    not_numbers = sorted(
-        k
-        for k, v in data.items()
-        if isinstance(v, bool) or not isinstance(v, int | float)
-    )
+        raise GateError(f"{path}: unknown metric(s) {', '.join(unknown)}; known: {', '.join(METRICS)}")
+    not_numbers = sorted(k for k, v in data.items() if isinstance(v, bool) or not isinstance(v, int | float))
     if not_numbers:
         raise GateError(f"{path}: bound of {', '.join(not_numbers)} is not a number")
     return {key: float(value) for key, value in data.items()}
@@ -410,31 +364,22 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def summary_table(totals: dict) -> str:
     """The total metrics as a markdown table (also what the CLI prints)."""
-    return _table(
-        ["metric", "value"],
-        [[label, fmt(key, totals.get(key))] for key, label in METRICS.items()],
-    )
+    return _table(["metric", "value"], [[label, fmt(key, totals.get(key))] for key, label in METRICS.items()])
 
 
 def _breakdown_table(first_column: str, groups: dict[str, dict]) -> str:
-    rows = [
-        [_one_line(name), *(fmt(key, g.get(key)) for key in BREAKDOWN_COLUMNS)]
-        for name, g in groups.items()
-    ]
+    rows = [[_one_line(name), *(fmt(key, g.get(key)) for key in BREAKDOWN_COLUMNS)] for name, g in groups.items()]
     return _table([first_column, *BREAKDOWN_COLUMNS.values()], rows)
 
 
 def _failure_section(record: dict) -> str:
-    aliases = (
-        f" (aliases: {' / '.join(record['aliases'])})" if record["aliases"] else ""
-    )
+    aliases = f" (aliases: {' / '.join(record['aliases'])})" if record["aliases"] else ""
     got = _one_line(record["got"]) or "(empty)"
     details = [
         f"hit rank {record['hit_rank'] if record['hit_rank'] is not None else '–'}",
         f"coverage {fmt('coverage', record['coverage'])}",
-        "citation P/R "
-        + f"{fmt('citation_precision', record['citation_precision'])}/"
-        + fmt("citation_recall", record["citation_recall"]),
+        f"citation P/R {fmt('citation_precision', record['citation_precision'])}"
+        f"/{fmt('citation_recall', record['citation_recall'])}",
     ]
     lines = [
         f"### {record['id']} · {record['type']}",
@@ -448,10 +393,8 @@ def _failure_section(record: dict) -> str:
         lines.append(f"- **error:** `{_one_line(record['error'])}`")
     for n, text in enumerate(record["cited"], 1):
         excerpt = _one_line(text)
-        excerpt = (
-            excerpt if len(excerpt) <= EXCERPT_CHARS else excerpt[:EXCERPT_CHARS] + "…"
-        )
-        lines.append(f"- cited [{n}]: > {excerpt}")
+        excerpt = excerpt if len(excerpt) <= EXCERPT_CHARS else excerpt[:EXCERPT_CHARS] + "…"
+        lines.append(f"- cited [{n}]: {excerpt}")
     if not record["cited"]:
         lines.append("- cited: (none)")
     return "\n".join(lines)
@@ -459,22 +402,11 @@ def _failure_section(record: dict) -> str:
 
 def _comparison_sections(comparison: dict) -> list[str]:
     rows = [
-        [
-            METRICS.get(key, key),
-            fmt(key, c["baseline"]),
-            fmt(key, c["current"]),
-            _signed(key, c["delta"]),
-        ]
+        [METRICS.get(key, key), fmt(key, c["baseline"]), fmt(key, c["current"]), _signed(key, c["delta"])]
         for key, c in comparison["totals"].items()
     ]
-    sections = [
-        "## Change against baseline",
-        _table(["metric", "baseline", "current", "Δ"], rows),
-    ]
-    for key, title in (
-        ("to_wrong", "Correct → wrong"),
-        ("to_right", "Wrong → correct"),
-    ):
+    sections = ["## Change against baseline", _table(["metric", "baseline", "current", "Δ"], rows)]
+    for key, title in (("to_wrong", "Correct → wrong"), ("to_right", "Wrong → correct")):
         flips = comparison[key]
         lines = [
             f"- **{f['id']}** ({f['type']}) {_one_line(f['question'])} — expected {_one_line(f['expected'])}; "
@@ -484,9 +416,7 @@ def _comparison_sections(comparison: dict) -> list[str]:
         sections += [f"### {title} ({len(flips)})", "\n".join(lines) or "(none)"]
     unmatched = comparison["only_in_report"] + comparison["only_in_baseline"]
     if unmatched:
-        sections.append(
-            f"Items in only one of the runs (not compared): {', '.join(unmatched)}"
-        )
+        sections.append(f"Items in only one of the runs (not compared): {', '.join(unmatched)}")
     return sections
 
 
@@ -527,26 +457,20 @@ def plot_breakdown(by_type: dict[str, dict], path: Path) -> None:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     width = 0.4
-    for offset, key, label in (
-        (-width / 2, "accuracy", "accuracy"),
-        (width / 2, "hit_at_5", "hit@5"),
-    ):
-        values = [
-            by_type[k][key] if by_type[k][key] is not None else math.nan for k in kinds
-        ]
+    for offset, key, label in ((-width / 2, "accuracy", "accuracy"), (width / 2, "hit_at_5", "hit@5")):
+        values = [by_type[k][key] if by_type[k][key] is not None else math.nan for k in kinds]
         ax.bar([i + offset for i in range(len(kinds))], values, width, label=label)
     ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.2)  # headroom for the legend above the bars
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_ylabel("fraction of items")
     ax.set_title("Accuracy and retrieval hit@5 by question type")
-    ax.legend()
+    ax.legend(loc="upper center", ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
 
-def write_reports(
-    report: dict, out_dir: str | Path, baseline: dict | None = None
-) -> dict[str, Path]:
+def write_reports(report: dict, out_dir: str | Path, baseline: dict | None = None) -> dict[str, Path]:
     """Write ``report.json``, ``report.md`` and ``breakdown.png`` into ``out_dir``.
 
     With a baseline report, the comparison is stored in report.json under
@@ -555,19 +479,11 @@ def write_reports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     comparison = compare(report, baseline) if baseline is not None else None
-    paths = {
-        "json": out / "report.json",
-        "markdown": out / "report.md",
-        "chart": out / "breakdown.png",
-    }
+    paths = {"json": out / "report.json", "markdown": out / "report.md", "chart": out / "breakdown.png"}
     payload = report if comparison is None else {**report, "comparison": comparison}
-    paths["json"].write_text(
-        json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+    paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     plot_breakdown(report["by_type"], paths["chart"])
-    paths["markdown"].write_text(
-        render_markdown(report, comparison, paths["chart"].name), encoding="utf-8"
-    )
+    paths["markdown"].write_text(render_markdown(report, comparison, paths["chart"].name), encoding="utf-8")
     return paths
 
 
@@ -580,25 +496,15 @@ def _load_baseline(path: str | Path) -> dict:
     except (OSError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read baseline report ({exc})") from None
     if not isinstance(data, dict) or not {"totals", "items"} <= data.keys():
-        raise ValueError(
-            f"{path}: not an evaluation report (needs 'totals' and 'items')"
-        )
+        raise ValueError(f"{path}: not an evaluation report (needs 'totals' and 'items')")
     return data
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m qa.eval", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument(
-        "--testset", required=True, type=Path, help="JSON-lines test set"
-    )
-    parser.add_argument(
-        "--out", type=Path, help="report directory (default: .cache/eval/<timestamp>)"
-    )
-    parser.add_argument(
-        "--baseline", type=Path, help="an earlier report.json to compare against"
-    )
+    parser = argparse.ArgumentParser(prog="python -m qa.eval", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--testset", required=True, type=Path, help="JSON-lines test set")
+    parser.add_argument("--out", type=Path, help="report directory (default: .cache/eval/<timestamp>)")
+    parser.add_argument("--baseline", type=Path, help="an earlier report.json to compare against")
     parser.add_argument("--limit", type=int, help="evaluate only the first N items")
     parser.add_argument(
         "--min",
@@ -628,10 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     assistant = load_assistant()
     started = datetime.now()
     report = evaluate(items, assistant.ask_json)
-    report["meta"] = {
-        "testset": str(args.testset),
-        "started": started.isoformat(timespec="seconds"),
-    }
+    report["meta"] = {"testset": str(args.testset), "started": started.isoformat(timespec="seconds")}
     out_dir = args.out or ROOT / ".cache" / "eval" / started.strftime("%Y%m%d-%H%M%S")
     paths = write_reports(report, out_dir, baseline)
     print(summary_table(report["totals"]))
@@ -639,10 +542,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {path}")
     failures = gate_failures(report["totals"], floors)
     if failures:
-        print(
-            "regression gate failed:\n" + "\n".join(f"  {f}" for f in failures),
-            file=sys.stderr,
-        )
+        print("regression gate failed:\n" + "\n".join(f"  {f}" for f in failures), file=sys.stderr)
         return 1
     return 0
 

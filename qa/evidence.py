@@ -57,11 +57,23 @@ def explicit_years(text: str) -> set[int]:
 
 
 def is_plan_chunk(chunk: Chunk, doc: DocMeta) -> bool:
-    """Plans: a work report's plan sections, a task table's task column (not its status)."""
+    """A work report's plan sections (a task row's plan part is :func:`task_end`)."""
     if chunk.fields:
         return False
     path = " ".join(chunk.section)
     return bool(_PLAN_SECTION.search(path)) and not _REVIEW_SECTION.search(path)
+
+
+def task_end(chunk: Chunk) -> int:
+    """Offset where a task row's planned task ends and its status begins (0 for prose)."""
+    task = chunk.fields.get("task", "")
+    at = chunk.text.find(task) if task else -1
+    return at + len(task) if at >= 0 else 0
+
+
+def is_plan_span(chunk: Chunk, doc: DocMeta, span: Span) -> bool:
+    """Whether a sentence states a plan: in a plan section, or inside a task row's task column."""
+    return span.start < task_end(chunk) if chunk.fields else is_plan_chunk(chunk, doc)
 
 
 def period_years(chunk: Chunk, doc: DocMeta) -> set[int]:
@@ -90,7 +102,8 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
     """Whether a sentence speaks of the asked year(s); always true when no year is asked.
 
     A passage from a multi-year review ("过去五年") without a written year is
-    not evidence for one particular year of it.
+    not evidence for one particular year of it - except its last year, as of
+    which the review speaks ("到2016年……四连冠").
     """
     if not asked:
         return True
@@ -99,4 +112,4 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
     if own:
         return bool(own & wanted)
     period = period_years(chunk, doc)
-    return bool(period) and period <= wanted
+    return bool(period) and (period <= wanted or max(period) in wanted)

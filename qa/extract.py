@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .evidence import Span, clauses, is_plan_chunk, sentences, year_fits
+from .evidence import Span, clauses, is_plan_span, sentences, spans, year_fits
 from .match import Idf, coverage
 from .retrieve import Passage
 from .understand import Question
@@ -24,7 +24,9 @@ NUMBER_RE = re.compile(
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|暂停|未按|滞后|无法")
 _DONE = re.compile(r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标")
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
-_UNIT_NAME = re.compile(r"[区市][\u4e00-\u9fff()（）]{1,16}?(?:委|局|办|中心|支队|分局|政府|院|会|团|公司|队)")
+_STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
+_HOME = re.compile(r"全区|西城|我区")
+_ELSEWHERE = re.compile(r"北京市|全市")
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,20 @@ def _candidates(q: Question, passages: list[Passage], idf: Idf) -> list[_Candida
     out: list[_Candidate] = []
     for p in passages:
         heading = _context(p)
-        plan = is_plan_chunk(p.chunk, p.doc)
         for s in sentences(p.chunk.text):
             cover = coverage(q.terms, heading + "\n" + s.text, idf)
-            score = cover + _kind_bonus(q, s.text) + _period_bonus(q, plan) + 0.04 / p.rank
+            plan = is_plan_span(p.chunk, p.doc, s)
+            period = _period_bonus(q, plan, bool(p.chunk.fields))
+            score = cover + _kind_bonus(q, s.text) + period + _place_bonus(q, s.text) + 0.04 / p.rank
             out.append(_Candidate(p, s, cover, score))
     return out
+
+
+def _place_bonus(q: Question, text: str) -> float:
+    """Questions are about Xicheng unless they say otherwise: prefer its own figures to the city's."""
+    if _ELSEWHERE.search(text) and not _ELSEWHERE.search(q.text):
+        return -0.08
+    return 0.04 if _HOME.search(text) else 0.0
 
 
 def _kind_bonus(q: Question, text: str) -> float:
@@ -105,17 +115,24 @@ def _kind_bonus(q: Question, text: str) -> float:
     return 0.0
 
 
-def _period_bonus(q: Question, plan: bool) -> float:
+def _period_bonus(q: Question, plan: bool, from_table: bool) -> float:
+    """Plans for plan questions (the report itself before a table restating it), results otherwise."""
     if q.wants_plan:
-        return 0.2 if plan else 0.0
+        return (0.15 if from_table else 0.2) if plan else 0.0
     if q.wants_actual:
         return 0.0 if plan else 0.2
-    return 0.0 if plan else 0.05
+    return -0.1 if plan else 0.1  # a target is no answer where an actual is asked
 
 
 def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> tuple[int, int]:
-    """The shortest run of 1-3 clauses of the sentence that carries the answer."""
+    """The shortest run of 1-3 clauses of the sentence that carries the answer.
+
+    A definition or fact is the whole sentence.  A run never crosses a
+    semicolon: in reports, semicolons separate different figures.
+    """
     s = best.sentence
+    if q.kind == "fact" and len(s.text) <= max_chars:
+        return s.start, s.end
     parts = clauses(s.text)
     heading = _context(best.passage)
     options: list[tuple[float, int, int]] = []
@@ -126,11 +143,13 @@ def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> t
                 break
             text = best.passage.chunk.text[a:b]
             score = coverage(q.terms, heading + "\n" + text, idf) - 0.03 * (j - i)
-            if q.kind == "number" and not NUMBER_RE.search(text):
-                score -= 0.5
+            if q.kind == "number":
+                score += 0.05 if NUMBER_RE.search(parts[j].text) else -0.5 if not NUMBER_RE.search(text) else 0.0
             if q.kind == "list" and "、" not in text:
                 score -= 0.2
             options.append((score, a, b))
+            if parts[j].text.endswith(("；", ";")):
+                break
     if not options:
         return s.start, min(s.end, s.start + max_chars)
     _, a, b = max(options, key=lambda o: (o[0], -(o[2] - o[1])))
@@ -145,7 +164,10 @@ def _from_table(q: Question, passages: list[Passage], idf: Idf, min_support: flo
     rows = [p for p in passages if p.chunk.fields.get("task")]
     if not rows:
         return None
-    scored = [(coverage(q.terms, p.chunk.fields["task"], idf) + 0.02 / p.rank, p) for p in rows]
+    scored = [
+        (max(coverage(q.terms, p.chunk.fields["task"], idf), 0.9 * coverage(q.terms, p.chunk.text, idf)) + 0.02 / p.rank, p)
+        for p in rows
+    ]
     cover, best = max(scored, key=lambda x: x[0])
     if cover < min_support:
         return None
@@ -172,21 +194,18 @@ def status_verdict(status: str) -> str:
 
 
 def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
-    """The verdict plus the status sentences that decide it (a failure reason first)."""
+    """The status statements that answer the question (what it is about, and whether it failed), with a verdict."""
     text = row.chunk.text
     status = row.chunk.fields["status"]
-    offset = text.find(status)
-    offset = offset if offset >= 0 else 0
+    offset = max(text.find(status), 0)
     ranked = []
-    for s in sentences(status):
-        weight = 2.0 if _NEGATIVE.search(s.text) else 1.0 if (_DONE.search(s.text) or _ONGOING.search(s.text)) else 0.0
-        ranked.append((weight + coverage(q.terms, s.text, idf), s))
+    for s in spans(status, _STATUS_UNIT):
+        marker = 1.0 if _NEGATIVE.search(s.text) else 0.5 if (_DONE.search(s.text) or _ONGOING.search(s.text)) else 0.0
+        ranked.append((2 * coverage(q.terms, s.text, idf) + marker, s))
     ranked.sort(key=lambda x: -x[0])
     chosen = sorted((s for _, s in ranked[:2]), key=lambda s: s.start)
-    start, end = offset + chosen[0].start, offset + chosen[-1].end
-    if end - start > max_chars:
-        end = offset + chosen[0].end
-        chosen = chosen[:1]
+    if chosen[-1].end - chosen[0].start > max_chars:
+        chosen = [ranked[0][1]]
+    start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + max_chars)
     evidence = text[start:end]
-    verdict = status_verdict(status)
-    return Claim(f"{verdict}。{evidence}".strip(), row, start, end)
+    return Claim(f"{status_verdict(evidence)}。{evidence}", row, start, end)

@@ -21,8 +21,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "厕所": ("公厕", "厕所"),
     "人均收入": ("人均可支配收入",),
     "失业率": ("登记失业率",),
-    "绿地": ("绿地", "绿化"),
-    "绿化": ("绿化", "绿地"),
     "空气": ("细颗粒物", "PM2.5"),
     "pm2.5": ("细颗粒物", "PM2.5"),
     "用水": ("新水用量",),
@@ -54,6 +52,7 @@ def alternatives(piece: str) -> tuple[str, ...]:
     low = piece.lower()
     out = [piece]
     for phrase, terms in SYNONYMS.items():
-        if phrase in low:
-            out.extend(t for t in terms if t.lower() not in low and t not in out)
-    return tuple(out)
+        at = low.find(phrase)
+        if at >= 0:
+            out.extend(piece[:at] + t + piece[at + len(phrase) :] for t in terms if t.lower() not in low)
+    return tuple(dict.fromkeys(out))

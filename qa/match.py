@@ -41,7 +41,9 @@ class Idf:
             n += 1
         self._n = max(n, 1)
         self._df = df
-        self._unknown = math.log(1 + self._n)
+        # A bigram the reports never use is mostly a seam between two words of the
+        # user's phrasing ("普遍建立" -> "遍建"): it cannot match, so it weighs little.
+        self._unknown = 0.35 * math.log(1 + self._n)
 
     def __call__(self, gram: str) -> float:
         d = self._df.get(gram)

@@ -80,9 +80,7 @@ def extract_numbers(text: str) -> list[float]:
     because gold answers use the documents' own units.  Signs are not read
     ("-" is a range dash far more often than a minus in these reports).
     """
-    return [
-        float(_canonical_number(m.group())) for m in _NUMBER.finditer(normalize(text))
-    ]
+    return [float(_canonical_number(m.group())) for m in _NUMBER.finditer(normalize(text))]
 
 
 def contains(text_c: str, needle_c: str) -> bool:
@@ -103,11 +101,7 @@ def _chain_covers(quote: str, texts: Sequence[str]) -> bool:
     """Whether normalised ``quote`` runs across passage boundaries (see :func:`quote_covered`)."""
     ends = [e for t in texts for e in range(1, len(quote)) if t.endswith(quote[:e])]
     tails = [s for t in texts for s in range(1, len(quote)) if t.startswith(quote[s:])]
-    middles = [
-        (m.start(), m.start() + len(t))
-        for t in texts
-        for m in re.finditer(re.escape(t), quote)
-    ]
+    middles = [(m.start(), m.start() + len(t)) for t in texts for m in re.finditer(re.escape(t), quote)]
     reach = max(ends, default=0)
     grew = True
     while grew:  # whole passages inside a long quote extend the covered prefix
@@ -125,9 +119,10 @@ def quote_covered(quote: str, passages_texts: Sequence[str]) -> bool:
     way contiguous chunking cuts text: a prefix of the quote is the *end* of one
     passage, the rest (overlap allowed) is the *start* of another, with possibly
     whole passages in between.  Requiring the pieces to sit at passage edges,
-    not their length, is what keeps coincidental matches of common phrases out;
-    the chunker may cut one character from the quote's end, so no minimum
-    piece length is imposed.  An empty quote proves nothing and is not covered.
+    not their length, is what keeps coincidental matches of common phrases out
+    (of two edge pieces one is at least half the quote); the chunker may cut
+    one character from the quote's end, so no minimum piece length is imposed.
+    An empty quote proves nothing and is not covered.
     """
     q = normalize(quote)
     texts = [t for t in map(normalize, passages_texts) if t]
@@ -136,9 +131,7 @@ def quote_covered(quote: str, passages_texts: Sequence[str]) -> bool:
     return any(q in t for t in texts) or _chain_covers(q, texts)
 
 
-def first_hit_rank(
-    evidence_quotes: Sequence[str], passages_texts: Sequence[str]
-) -> int | None:
+def first_hit_rank(evidence_quotes: Sequence[str], passages_texts: Sequence[str]) -> int | None:
     """The 1-based rank at which the passages so far cover *all* evidence quotes.
 
     ``passages_texts`` are in rank order.  ``None`` when they never do, or when
@@ -164,10 +157,6 @@ def mrr(ranks: Sequence[int | None]) -> float | None:
     if not ranks:
         return None
     return sum(1 / r for r in ranks if r is not None) / len(ranks)
-
-
-def _number_atoms(text_c: str) -> list[str]:
-    return _NUMBER_ATOM.findall(text_c)
 
 
 def split_components(gold: str) -> list[str]:
@@ -210,10 +199,8 @@ def component_found(component_c: str, answer_c: str) -> bool:
         rest = component_c[lead.end() :]
         if not contains(answer_c, lead.group("year")):
             return False
-        return component_found(rest, answer_c) or (
-            not _number_atoms(rest) and _in_one_clause(rest, answer_c)
-        )
-    atoms = _number_atoms(component_c)
+        return component_found(rest, answer_c) or (not _NUMBER_ATOM.findall(rest) and _in_one_clause(rest, answer_c))
+    atoms = _NUMBER_ATOM.findall(component_c)
     return bool(atoms) and all(contains(answer_c, atom) for atom in atoms)
 
 
@@ -227,12 +214,7 @@ def component_coverage(answer: str, gold: str) -> float:
 
 
 def answer_correct(
-    answer: str,
-    gold: str,
-    aliases: Sequence[str] = (),
-    *,
-    item_type: str = "fact",
-    abstained: bool = False,
+    answer: str, gold: str, aliases: Sequence[str] = (), *, item_type: str = "fact", abstained: bool = False
 ) -> bool:
     """Whether the answer states the gold answer.
 
@@ -273,59 +255,62 @@ def char_f1(answer: str, gold: str) -> float:
 
 
 def citation_supports(citation_text: str, quote: str, min_overlap: int = 12) -> bool:
-    """Whether a cited passage shows (part of) an evidence quote.
+    """Whether a cited passage shows (part of) an evidence quote, after :func:`normalize`.
 
-    It must share with the quote a run of at least ``min_overlap`` normalised
-    characters, or the whole quote when the quote is shorter.  A part suffices
-    because a quote can straddle two passages.  Twelve, not fewer: another
-    year's sentence on the same indicator shares its stock opening
-    ("一般公共预算收入完成" is ten) and citing it is exactly the error to catch.
+    The passage must contain the quote's first or last ``min_overlap``
+    characters (the whole quote when it is shorter), or lie wholly inside the
+    quote and be at least that long.  A part suffices because a chunk boundary can cut the quote, and such
+    a cut leaves one of the quote's *ends* in each passage; a run shared in the
+    middle of the quote is coincidence (",是2011年的1." opens two different
+    sentences).  Twelve, not fewer: another year's sentence on the same
+    indicator shares its stock opening ("一般公共预算收入完成" is ten), and
+    citing it is exactly the error to catch.
     """
     q, t = normalize(quote), normalize(citation_text)
     if not q or not t:
         return False
     n = min(len(q), min_overlap)
-    return any(q[i : i + n] in t for i in range(len(q) - n + 1))
+    return q[:n] in t or q[-n:] in t or (len(t) >= n and t in q)
 
 
-def citation_precision(
-    citation_texts: Sequence[str], evidence_quotes: Sequence[str]
-) -> float | None:
+def citation_precision(citation_texts: Sequence[str], evidence_quotes: Sequence[str]) -> float | None:
     """Fraction of citations that support at least one evidence quote.
 
     ``None`` without citations or without evidence (unanswerable items).
     """
     if not citation_texts or not evidence_quotes:
         return None
-    supported = sum(
-        any(citation_supports(c, q) for q in evidence_quotes) for c in citation_texts
-    )
+    supported = sum(any(citation_supports(c, q) for q in evidence_quotes) for c in citation_texts)
     return supported / len(citation_texts)
 
 
-def citation_recall(
-    citation_texts: Sequence[str], evidence_quotes: Sequence[str]
-) -> float | None:
-    """Fraction of evidence quotes fully covered (:func:`quote_covered`) by the citations."""
+def citation_recall(citation_texts: Sequence[str], evidence_quotes: Sequence[str]) -> float | None:
+    """Fraction of evidence quotes the citations show; ``None`` without evidence.
+
+    A quote counts when one citation supports it (:func:`citation_supports`, the
+    relation precision uses) or the citations together cover it
+    (:func:`quote_covered`).  Annotators' quotes often run a few characters past
+    the sentence into the next chunk; citing the sentence still shows the fact.
+    """
     if not evidence_quotes:
         return None
-    return sum(quote_covered(q, citation_texts) for q in evidence_quotes) / len(
-        evidence_quotes
+    shown = sum(
+        any(citation_supports(c, q) for c in citation_texts) or quote_covered(q, citation_texts)
+        for q in evidence_quotes
     )
+    return shown / len(evidence_quotes)
 
 
-def abstention_rates(
-    outcomes: Iterable[tuple[bool, bool]],
-) -> tuple[float | None, float | None]:
+def abstention_rates(outcomes: Iterable[tuple[bool, bool]]) -> tuple[float | None, float | None]:
     """(abstention accuracy, false-abstention rate) from (answerable, abstained) pairs.
 
     Accuracy is over unanswerable items (they should abstain); the false rate is
     over answerable items (they should not).  ``None`` where there are none.
     """
     pairs = list(outcomes)
-    unanswerable = [abstained for answerable, abstained in pairs if not answerable]
-    answerable = [abstained for is_answerable, abstained in pairs if is_answerable]
-    return mean_of(map(float, unanswerable)), mean_of(map(float, answerable))
+    on_unanswerable = [float(abstained) for answerable, abstained in pairs if not answerable]
+    on_answerable = [float(abstained) for answerable, abstained in pairs if answerable]
+    return mean_of(on_unanswerable), mean_of(on_answerable)
 
 
 def mean_of(values: Iterable[float | None]) -> float | None:

@@ -140,6 +140,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
     years = parse_years(text)
     terms = content_terms(text)
     kind = classify(text)
+    wants_plan, wants_actual = bool(_PLAN_INTENT.search(text)), bool(_ACTUAL_INTENT.search(text))
     elliptical = context is not None and (not terms or _FOLLOW_UP_RE.match(text) is not None)
     if elliptical and context is not None:
         # "那2013年呢？": the topic comes from the previous question, which is rewritten.
@@ -153,8 +154,8 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         text=text,
         years=years,
         kind=kind,
-        wants_plan=bool(_PLAN_INTENT.search(text)),
-        wants_actual=bool(_ACTUAL_INTENT.search(text)),
+        wants_plan=wants_plan,
+        wants_actual=wants_actual,
         terms=terms,
         other_places=tuple(p for p in OTHER_PLACES if p in text),
     )

@@ -33,13 +33,7 @@ P_2020 = "全区空气中细颗粒物(PM2.5)平均浓度为40微克/立方米,�
 P_OTHER = "区政府外办以规范外语标识工作促进街区品质提升。"
 
 
-def _item(
-    id_: str,
-    kind: str,
-    answer: str,
-    evidence: list[tuple[str, str]],
-    aliases: list[str] | None = None,
-) -> dict:
+def _item(id_: str, kind: str, answer: str, evidence: list[tuple[str, str]], aliases: list[str] | None = None) -> dict:
     return {
         "id": id_,
         "question": f"问题{id_}？",
@@ -52,23 +46,13 @@ def _item(
 
 
 ITEMS = [
-    _item(
-        "n1", "number", "1089亿元", [("a.txt", "社会消费品零售总额1,089亿元")], ["1089"]
-    ),
-    _item(
-        "l1",
-        "list",
-        "宋庆龄故居、李大钊故居",
-        [("b.txt", "宋庆龄故居、李大钊故居成为全国爱国主义教育示范")],
-    ),
+    _item("n1", "number", "1089亿元", [("a.txt", "社会消费品零售总额1,089亿元")], ["1089"]),
+    _item("l1", "list", "宋庆龄故居、李大钊故居", [("b.txt", "宋庆龄故居、李大钊故居成为全国爱国主义教育示范")]),
     _item(
         "c1",
         "cross_doc",
         "2019年44微克/立方米，2020年40微克/立方米",
-        [
-            ("a.txt", "（PM2.5）年均浓度 44 微克/立方米"),
-            ("b.txt", "平均浓度为40微克/立方米,同比下降9.1%"),
-        ],
+        [("a.txt", "（PM2.5）年均浓度 44 微克/立方米"), ("b.txt", "平均浓度为40微克/立方米,同比下降9.1%")],
     ),
     _item("u1", "unanswerable", "现有文件没有提供该信息", []),
     _item("u2", "unanswerable", "现有文件没有提供该信息", []),
@@ -76,39 +60,17 @@ ITEMS = [
 ]
 
 
-def _output(
-    answer: str,
-    passages: list[str],
-    cited: list[str],
-    total_ms: float,
-    abstained: bool = False,
-) -> dict:
+def _output(answer: str, passages: list[str], cited: list[str], total_ms: float, abstained: bool = False) -> dict:
     return {
         "question": "",
         "answer": answer,
         "abstained": abstained,
         "citations": [
-            {
-                "n": i,
-                "source": "x.txt",
-                "title": "",
-                "year": "",
-                "section": "",
-                "text": t,
-                "start": 0,
-                "end": 1,
-            }
+            {"n": i, "source": "x.txt", "title": "", "year": "", "section": "", "text": t, "start": 0, "end": 1}
             for i, t in enumerate(cited, 1)
         ],
         "passages": [
-            {
-                "rank": r,
-                "source": "x.txt",
-                "title": "",
-                "section": "",
-                "text": t,
-                "score": 1.0 / r,
-            }
+            {"rank": r, "source": "x.txt", "title": "", "section": "", "text": t, "score": 1.0 / r}
             for r, t in enumerate(passages, 1)
         ],
         "timings_ms": {"retrieve": 1.0, "answer": 1.0, "total": total_ms},
@@ -120,12 +82,7 @@ CANNED = {
     "n1": _output("1,089亿元", [P_OTHER, P_NUM], [P_NUM], 100),  # right, rank 2, F1 1
     # half the list, rank 1, a citation that shows none of the evidence
     "l1": _output("宋庆龄故居", [P_LIST], [P_OTHER], 200),
-    "c1": _output(
-        "2019年44微克/立方米，2020年40微克/立方米",
-        [P_2019, P_OTHER, P_2020],
-        [P_2019, P_2020],
-        300,
-    ),
+    "c1": _output("2019年44微克/立方米，2020年40微克/立方米", [P_2019, P_OTHER, P_2020], [P_2019, P_2020], 300),
     "u1": _output(NO_INFO, [P_OTHER], [], 400, abstained=True),  # right abstention
     "u2": _output("约1000亿元", [P_OTHER], [P_OTHER], 500),  # should have abstained
     # false abstention, nothing retrieved
@@ -188,32 +145,18 @@ def test_item_records(report: dict) -> None:
     assert records["l1"]["coverage"] == 0.5 and not records["l1"]["correct"]
     assert records["l1"]["cited"] == [P_OTHER]
     assert records["c1"]["documents"] == ["a.txt", "b.txt"]
-    assert (
-        records["u1"]["documents"] == ["none"]
-        and records["u1"]["citation_recall"] is None
-    )
+    assert records["u1"]["documents"] == ["none"] and records["u1"]["citation_recall"] is None
     assert records["f1"]["abstained"] and records["f1"]["hit_rank"] is None
 
 
 def test_breakdowns_by_type_and_document(report: dict) -> None:
     by_type, by_doc = report["by_type"], report["by_document"]
     assert list(by_type) == ["number", "fact", "list", "cross_doc", "unanswerable"]
-    assert (
-        by_type["list"]["accuracy"] == 0.0
-        and by_type["list"]["component_coverage"] == 0.5
-    )
-    assert (
-        by_type["cross_doc"]["hit_at_5"] == 1.0
-        and by_type["cross_doc"]["hit_at_1"] == 0.0
-    )
+    assert by_type["list"]["accuracy"] == 0.0 and by_type["list"]["component_coverage"] == 0.5
+    assert by_type["cross_doc"]["hit_at_5"] == 1.0 and by_type["cross_doc"]["hit_at_1"] == 0.0
     assert by_type["unanswerable"]["hit_at_5"] is None
     assert by_type["unanswerable"]["abstention_accuracy"] == 0.5
-    assert {doc: g["n"] for doc, g in by_doc.items()} == {
-        "a.txt": 2,
-        "b.txt": 2,
-        "c.txt": 1,
-        "none": 2,
-    }
+    assert {doc: g["n"] for doc, g in by_doc.items()} == {"a.txt": 2, "b.txt": 2, "c.txt": 1, "none": 2}
     assert by_doc["a.txt"]["accuracy"] == 1.0 and by_doc["b.txt"]["accuracy"] == 0.5
 
 
@@ -246,35 +189,21 @@ def test_compare_shows_deltas_and_flipped_items(report: dict, baseline: dict) ->
 
 def test_write_reports_creates_the_three_files(report: dict, tmp_path: Path) -> None:
     paths = write_reports(report, tmp_path / "run")
-    assert {p.name for p in paths.values()} == {
-        "report.json",
-        "report.md",
-        "breakdown.png",
-    }
+    assert {p.name for p in paths.values()} == {"report.json", "report.md", "breakdown.png"}
     saved = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert saved["totals"] == pytest.approx(EXPECTED_TOTALS)
     assert paths["chart"].read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     md = paths["markdown"].read_text(encoding="utf-8")
-    for shown in (
-        "| answer accuracy | 0.500 |",
-        "| retrieval MRR | 0.458 |",
-        "| latency p95 (ms) | 575.0 |",
-    ):
+    for shown in ("| answer accuracy | 0.500 |", "| retrieval MRR | 0.458 |", "| latency p95 (ms) | 575.0 |"):
         assert shown in md
     assert "](breakdown.png)" in md
     assert "## By question type" in md and "## By document" in md and "| a.txt |" in md
     assert "## Failures (3)" in md  # l1, u2, f1
     failure = md.split("### l1 · list")[1].split("###")[0]
-    assert (
-        "问题l1？" in failure
-        and "宋庆龄故居、李大钊故居" in failure
-        and P_OTHER in failure
-    )
+    assert "问题l1？" in failure and "宋庆龄故居、李大钊故居" in failure and P_OTHER in failure
 
 
-def test_write_reports_with_baseline(
-    report: dict, baseline: dict, tmp_path: Path
-) -> None:
+def test_write_reports_with_baseline(report: dict, baseline: dict, tmp_path: Path) -> None:
     paths = write_reports(report, tmp_path, baseline=baseline)
     saved = json.loads(paths["json"].read_text(encoding="utf-8"))
     assert [f["id"] for f in saved["comparison"]["to_right"]] == ["n1"]
@@ -303,9 +232,7 @@ def test_load_testset_reports_the_bad_line(tmp_path: Path) -> None:
 
 
 def test_load_testset_reads_the_dev_set() -> None:
-    items = load_testset(
-        Path(__file__).resolve().parent.parent / "testsets" / "dev_qa.jsonl"
-    )
+    items = load_testset(Path(__file__).resolve().parent.parent / "testsets" / "dev_qa.jsonl")
     assert len(items) == 40 and all("evidence" in item for item in items)
 
 
@@ -315,19 +242,14 @@ def test_load_testset_reads_the_dev_set() -> None:
 def test_gate_names_each_metric_under_its_floor(report: dict) -> None:
     floors = {"accuracy": 0.6, "mrr": 0.4, "latency_ms_p95": 500, "hit_at_5": 0.75}
     failures = gate_failures(report["totals"], floors)
-    assert failures == [
-        "accuracy = 0.5 is under its floor 0.6",
-        "latency_ms_p95 = 575 is above its ceiling 500",
-    ]
-    assert (
-        gate_failures({"abstention_accuracy": None}, {"abstention_accuracy": 0.5}) != []
-    )
+    assert failures == ["accuracy = 0.5 is under its floor 0.6", "latency_ms_p95 = 575 is above its ceiling 500"]
+    assert gate_failures({"abstention_accuracy": None}, {"abstention_accuracy": 0.5}) != []
 
 
 def test_load_floors_rejects_unknown_metrics(tmp_path: Path) -> None:
     path = tmp_path / "min.json"
     path.write_text('{"acuracy": 0.5}', encoding="utf-8")
-    with pytest.raises(GateError, match="unknown metric.*acuracy"):
+    with pytest.raises(GateError, match=r"unknown metric.*acuracy"):
         load_floors(path)
 
 
@@ -345,23 +267,11 @@ def cli_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _run(cli_files: Path, *extra: str) -> int:
-    return main(
-        [
-            "--testset",
-            str(cli_files / "set.jsonl"),
-            "--out",
-            str(cli_files / "out"),
-            *extra,
-        ]
-    )
+    return main(["--testset", str(cli_files / "set.jsonl"), "--out", str(cli_files / "out"), *extra])
 
 
-def test_cli_gate_fails_below_floor(
-    cli_files: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    (cli_files / "min.json").write_text(
-        '{"accuracy": 0.9, "hit_at_5": 0.5}', encoding="utf-8"
-    )
+def test_cli_gate_fails_below_floor(cli_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (cli_files / "min.json").write_text('{"accuracy": 0.9, "hit_at_5": 0.5}', encoding="utf-8")
     assert _run(cli_files, "--min", str(cli_files / "min.json")) == 1
     out, err = capsys.readouterr()
     assert "accuracy = 0.5 is under its floor 0.9" in err and "hit_at_5" not in err
@@ -369,31 +279,16 @@ def test_cli_gate_fails_below_floor(
     assert (cli_files / "out" / "report.json").exists()
 
 
-def test_cli_passes_gate_and_compares_with_baseline(
-    cli_files: Path, report: dict
-) -> None:
+def test_cli_passes_gate_and_compares_with_baseline(cli_files: Path, report: dict) -> None:
     (cli_files / "min.json").write_text('{"accuracy": 0.5}', encoding="utf-8")
-    (cli_files / "base.json").write_text(
-        json.dumps(report, ensure_ascii=False), encoding="utf-8"
-    )
-    assert (
-        _run(
-            cli_files,
-            "--min",
-            str(cli_files / "min.json"),
-            "--baseline",
-            str(cli_files / "base.json"),
-        )
-        == 0
-    )
+    (cli_files / "base.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    assert _run(cli_files, "--min", str(cli_files / "min.json"), "--baseline", str(cli_files / "base.json")) == 0
     saved = json.loads((cli_files / "out" / "report.json").read_text(encoding="utf-8"))
     assert saved["comparison"]["totals"]["accuracy"]["delta"] == 0
     assert saved["meta"]["testset"].endswith("set.jsonl")
 
 
-def test_cli_limit_and_bad_input(
-    cli_files: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_cli_limit_and_bad_input(cli_files: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _run(cli_files, "--limit", "2") == 0
     saved = json.loads((cli_files / "out" / "report.json").read_text(encoding="utf-8"))
     assert saved["totals"]["n"] == 2

@@ -35,9 +35,7 @@ CUT = CLEAN.index("0亿元")  # a chunk boundary inside "960"
 
 def test_normalize_folds_width_whitespace_case_and_quote_variants() -> None:
     assert normalize("ＧＤＰ　９６０ 亿元，\n增长１３．７％") == "gdp960亿元,增长13.7%"
-    assert (
-        normalize("“三网融合”") == normalize('"三网融合"') == normalize("「三网融合」")
-    )
+    assert normalize("“三网融合”") == normalize('"三网融合"') == normalize("「三网融合」")
     assert normalize("治理‘开墙打洞’") == "治理'开墙打洞'"
 
 
@@ -51,15 +49,11 @@ def test_normalize_keeps_enumeration_comma_and_full_stop() -> None:
 
 def test_quote_inside_one_passage_despite_whitespace_and_width() -> None:
     raw = "新增屋\n\n顶绿化 1 万平方米、垂直绿化 1000 延长米"
-    assert quote_covered(
-        raw, ["其他内容", "新增屋顶绿化1万平方米、垂直绿化1000延长米。"]
-    )
+    assert quote_covered(raw, ["其他内容", "新增屋顶绿化1万平方米、垂直绿化1000延长米。"])
 
 
 def test_quote_not_covered() -> None:
-    assert not quote_covered(
-        QUOTE, ["地区生产总值预计完成950亿元", "比2003年增加306.5亿元"]
-    )
+    assert not quote_covered(QUOTE, ["地区生产总值预计完成950亿元", "比2003年增加306.5亿元"])
     assert not quote_covered(QUOTE, [])
     assert not quote_covered("  \n", [CLEAN])
 
@@ -118,9 +112,7 @@ def test_canonical_rewrites_numbers_only() -> None:
     assert canonical("5.0公顷") == "5公顷"
 
 
-@pytest.mark.parametrize(
-    "answer", ["1089亿元", "1,089亿元", "1089 亿元", "约为１，０８９亿元。"]
-)
+@pytest.mark.parametrize("answer", ["1089亿元", "1,089亿元", "1089 亿元", "约为１，０８９亿元。"])
 def test_a_number_written_several_ways_is_correct(answer: str) -> None:
     assert answer_correct(answer, "1089亿元")
 
@@ -136,12 +128,8 @@ def test_aliases_and_abstention() -> None:
     assert answer_correct("新增学位3000多个", "3000余个", ["3000多个", "3000"])
     # abstaining on an answerable item is never right
     assert not answer_correct("960亿元", "960亿元", abstained=True)
-    assert answer_correct(
-        "现有文件没有提供该信息", "x", item_type="unanswerable", abstained=True
-    )
-    assert not answer_correct(
-        "约1000亿元", "x", item_type="unanswerable", abstained=False
-    )
+    assert answer_correct("现有文件没有提供该信息", "x", item_type="unanswerable", abstained=True)
+    assert not answer_correct("约1000亿元", "x", item_type="unanswerable", abstained=False)
 
 
 def test_list_half_right_is_half_covered_and_wrong() -> None:
@@ -153,38 +141,23 @@ def test_list_half_right_is_half_covered_and_wrong() -> None:
 
 
 def test_split_components_folds_numbers_and_drops_asides() -> None:
-    assert split_components("目标1,089亿元（约数），实际1100亿元") == [
-        "目标1089亿元",
-        "实际1100亿元",
-    ]
-    assert split_components("城市管理、社会治安；社会服务") == [
-        "城市管理",
-        "社会治安",
-        "社会服务",
-    ]
+    assert split_components("目标1,089亿元（约数），实际1100亿元") == ["目标1089亿元", "实际1100亿元"]
+    assert split_components("城市管理、社会治安；社会服务") == ["城市管理", "社会治安", "社会服务"]
 
 
 def test_cross_doc_year_sides() -> None:
     gold = "2019年44微克/立方米，2020年40微克/立方米"
     reworded = "2019年PM2.5年均浓度为44微克/立方米；2020年平均浓度为40微克/立方米"
     assert component_coverage(reworded, gold) == 1.0
-    assert (
-        component_coverage("2019年为44微克/立方米，2020年为41微克/立方米", gold) == 0.5
-    )
+    assert component_coverage("2019年为44微克/立方米，2020年为41微克/立方米", gold) == 0.5
     # the years are not said
     assert component_coverage("44微克/立方米、40微克/立方米", gold) == 0.0
 
 
 def test_year_side_without_numbers_allows_inserted_words_only() -> None:
     gold = "2016年实现九连冠，2020年获得“十连冠”"
-    assert (
-        component_coverage("2016年实现全国双拥模范城九连冠，2020年获得“十连冠”", gold)
-        == 1.0
-    )
-    assert (
-        component_coverage("2016年实现全国双拥模范城八连冠，2020年获得“十连冠”", gold)
-        == 0.5
-    )
+    assert component_coverage("2016年实现全国双拥模范城九连冠，2020年获得“十连冠”", gold) == 1.0
+    assert component_coverage("2016年实现全国双拥模范城八连冠，2020年获得“十连冠”", gold) == 0.5
 
 
 # ---------------------------------------------------------------- F1
@@ -201,11 +174,16 @@ def test_char_f1_tiny_example() -> None:
 # ---------------------------------------------------------------- citations
 
 
-def test_citation_support_needs_twelve_shared_characters() -> None:
+def test_citation_support_needs_twelve_characters_at_an_end_of_the_quote() -> None:
     quote = "一般公共预算收入完成410亿元,是2011年的1.46倍"
-    assert citation_supports("……2016年一般公共预算收入完成410亿元，是2011年……", quote)
+    assert citation_supports("……2016年一般公共预算收入完成410亿元，是2011年……", quote)  # opening
+    assert citation_supports("410亿元，是2011年的1.46倍，年均增长7.9%", quote)  # closing
+    assert citation_supports("完成410亿元，是2011年", quote)  # a passage wholly inside the quote
+    assert not citation_supports("完成410亿元", quote)  # ... but too short to show anything
     # another year's sentence shares only the 10-character stock opening
     assert not citation_supports("2013年一般公共预算收入完成300亿元", quote)
+    # 12 shared characters in the middle of the quote are coincidence
+    assert not citation_supports("三级税收达到4725亿元,是2011年的1.85倍", quote)
     assert citation_supports("区教委牵头", "区教委")  # short quote: the whole quote
 
 
@@ -218,31 +196,22 @@ def test_citation_precision_and_recall() -> None:
     ]
     assert citation_precision(citations, [q1, q2]) == 0.5
     assert citation_recall(citations, [q1, q2]) == 0.5
+    assert citation_recall([*citations, "全区三级税收达到4725亿元，是2011年的1.85倍"], [q1, q2]) == 1.0
+    # the quote runs past the cited sentence into the next chunk: still shown
     assert (
-        citation_recall(
-            citations + ["全区三级税收达到4725亿元，是2011年的1.85倍"], [q1, q2]
-        )
+        citation_recall(["深入推进“厕所革命”，完成169座公厕升级改造。"], ["完成 169 座公厕升级改造。倡导垃圾分类"])
         == 1.0
     )
     assert citation_precision([], [q1]) is None
     assert citation_recall([], [q1]) == 0.0
-    assert (
-        citation_precision(citations, []) is None
-        and citation_recall(citations, []) is None
-    )
+    assert citation_precision(citations, []) is None and citation_recall(citations, []) is None
 
 
 # ---------------------------------------------------------------- rates and percentiles
 
 
 def test_abstention_rates() -> None:
-    outcomes = [
-        (True, False),
-        (True, True),
-        (False, True),
-        (False, False),
-        (False, True),
-    ]
+    outcomes = [(True, False), (True, True), (False, True), (False, False), (False, True)]
     accuracy, false_rate = abstention_rates(outcomes)
     assert accuracy == pytest.approx(2 / 3)
     assert false_rate == 0.5
@@ -255,7 +224,7 @@ def test_percentile_and_mean() -> None:
     assert percentile([7], 95) == 7
     assert percentile([1, 2, 3], 0) == 1 and percentile([1, 2, 3], 100) == 3
     assert percentile([], 50) is None
-    with pytest.raises(ValueError, match="0..100"):
+    with pytest.raises(ValueError, match=r"0\.\.100"):
         percentile([1], 101)
     assert mean_of([1.0, None, 0.0]) == 0.5
     assert mean_of([None]) is None
