@@ -20,6 +20,7 @@ _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _COMPARISON_YEAR = re.compile(r"(?:比|较|是|同比|相比|与|对比|低于|高于|超过|自|从)\s*((?:19|20)\d{2})\s*年")
 _BASELINE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年[^，,。；;]{0,8}(?:基础上|水平上|基数)")
 _RANGE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|~|～)\s*((?:19|20)\d{2})\s*年")
+_TOPIC_YEAR = re.compile(r"\s*(?:预计|截至|到)?[,，]?\s*(?:19|20)\d{2}\s*年(?:\s*(?:至|到|—|-)\s*(?:19|20)\d{2}\s*年)?")
 _PLAN_SECTION = re.compile(r"安排|任务|要求|目标|今后|未来|计划|打算|思路|主要工作|重点工作")
 _REVIEW_SECTION = re.compile(r"回顾|过去|成绩|完成情况")
 
@@ -86,15 +87,19 @@ def period_years(chunk: Chunk, doc: DocMeta) -> set[int]:
 
 
 def sentence_years(chunk_text: str, sentence: Span) -> set[int]:
-    """Explicit years of a sentence, else of the nearest earlier sentence of its paragraph."""
+    """Explicit years of a sentence, else the topic year of an earlier sentence of its paragraph.
+
+    Only a year that opens a sentence ("2007年经济和社会发展的主要预期目标是：")
+    sets the topic for what follows; a year in passing ("迎接2008年奥运会") does not.
+    """
     own = explicit_years(sentence.text)
     if own:
         return own
     paragraph_start = chunk_text.rfind("\n", 0, sentence.start) + 1
     for earlier in reversed(sentences(chunk_text[paragraph_start : sentence.start])):
-        found = explicit_years(earlier.text)
-        if found:
-            return found
+        m = _TOPIC_YEAR.match(earlier.text)
+        if m:
+            return explicit_years(earlier.text[: m.end()])
     return set()
 
 

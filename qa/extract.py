@@ -56,6 +56,7 @@ class _Candidate:
     sentence: Span
     cover: float
     score: float
+    plan: bool
 
 
 def extract(q: Question, passages: list[Passage], idf: Idf, min_support: float, max_chars: int) -> Draft:
@@ -66,18 +67,43 @@ def extract(q: Question, passages: list[Passage], idf: Idf, min_support: float, 
         draft = _from_table(q, passages, idf, min_support, max_chars)
         if draft is not None:
             return draft
-    candidates = _candidates(q, passages, idf)
-    fitting = [c for c in candidates if year_fits(q.years, c.passage.chunk.text, c.sentence, c.passage.chunk, c.passage.doc)]
+    candidates = [c for c in _candidates(q, passages, idf) if _period_allowed(q, c)]
+    if not candidates:
+        return Draft((), 0.0, "period")
+    fitting = [c for c in candidates if _year_fits(q, c)]
     if not fitting:
-        return Draft((), max((c.cover for c in candidates), default=0.0), "year")
-    best = max(fitting, key=lambda c: c.score)
-    if best.cover < min_support:
-        return Draft((), best.cover, "weak")
+        return Draft((), max(c.cover for c in candidates), "year")
+    best, (start, end, support) = max(
+        ((c, _answer_window(q, c, idf, max_chars)) for c in sorted(fitting, key=lambda c: -c.score)[:_RESCORE]),
+        key=lambda x: x[0].score - x[0].cover + x[1][2] + _window_bonus(q, x[0].passage.chunk.text[x[1][0] : x[1][1]]),
+    )
+    if support < min_support:
+        return Draft((), support, "weak")
     if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
-        return Draft((), best.cover, "place")
-    start, end = _answer_window(q, best, idf, max_chars)
+        return Draft((), support, "place")
     text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
-    return Draft((Claim(text, best.passage, start, start + len(text)),), best.cover)
+    return Draft((Claim(text, best.passage, start, start + len(text)),), support)
+
+
+_RESCORE = 5  # sentences whose answer windows are compared
+
+
+def _window_bonus(q: Question, window: str) -> float:
+    """The answer itself must hold what was asked for, not just its sentence."""
+    if q.kind == "number" and not NUMBER_RE.search(window):
+        return -0.3
+    return 0.0
+
+
+def _year_fits(q: Question, c: _Candidate) -> bool:
+    return year_fits(q.years, c.passage.chunk.text, c.sentence, c.passage.chunk, c.passage.doc)
+
+
+def _period_allowed(q: Question, c: _Candidate) -> bool:
+    """A target is no answer where a result is asked, and a result none where a target is."""
+    if q.wants_plan == q.wants_actual:
+        return True
+    return c.plan == q.wants_plan
 
 
 def _context(p: Passage) -> str:
@@ -94,7 +120,7 @@ def _candidates(q: Question, passages: list[Passage], idf: Idf) -> list[_Candida
             plan = is_plan_span(p.chunk, p.doc, s)
             period = _period_bonus(q, plan, bool(p.chunk.fields))
             score = cover + _kind_bonus(q, s.text) + period + _place_bonus(q, s.text) + 0.04 / p.rank
-            out.append(_Candidate(p, s, cover, score))
+            out.append(_Candidate(p, s, cover, score, plan))
     return out
 
 
@@ -109,7 +135,7 @@ def _kind_bonus(q: Question, text: str) -> float:
     if q.kind == "number":
         return 0.12 if NUMBER_RE.search(text) else -0.1
     if q.kind == "list":
-        return 0.08 if text.count("、") >= 1 else 0.0
+        return 0.15 if text.count("、") >= 1 else -0.1
     if q.kind == "fact" and re.search(r"是指|指的是|即", text):
         return 0.08
     return 0.0
@@ -124,17 +150,20 @@ def _period_bonus(q: Question, plan: bool, from_table: bool) -> float:
     return -0.1 if plan else 0.1  # a target is no answer where an actual is asked
 
 
-def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> tuple[int, int]:
-    """The shortest run of 1-3 clauses of the sentence that carries the answer.
+def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> tuple[int, int, float]:
+    """The shortest run of 1-3 clauses of the sentence that carries the answer, and its support.
 
     A definition or fact is the whole sentence.  A run never crosses a
-    semicolon: in reports, semicolons separate different figures.
+    semicolon: in reports, semicolons separate different figures.  Support is
+    the term coverage of the words actually given as the answer, so a figure
+    about something else in the same sentence does not borrow its neighbours'
+    words.
     """
     s = best.sentence
-    if q.kind == "fact" and len(s.text) <= max_chars:
-        return s.start, s.end
-    parts = clauses(s.text)
     heading = _context(best.passage)
+    if q.kind == "fact" and len(s.text) <= max_chars:
+        return s.start, s.end, best.cover
+    parts = clauses(s.text)
     options: list[tuple[float, int, int]] = []
     for i in range(len(parts)):
         for j in range(i, min(i + 3, len(parts))):
@@ -142,7 +171,7 @@ def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> t
             if b - a > max_chars:
                 break
             text = best.passage.chunk.text[a:b]
-            score = coverage(q.terms, heading + "\n" + text, idf) - 0.03 * (j - i)
+            score = coverage(q.terms, heading + "\n" + text, idf) - 0.03 * (j - i) + min(_place_bonus(q, text), 0.0)
             if q.kind == "number":
                 score += 0.05 if NUMBER_RE.search(parts[j].text) else -0.5 if not NUMBER_RE.search(text) else 0.0
             if q.kind == "list" and "、" not in text:
@@ -151,9 +180,9 @@ def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> t
             if parts[j].text.endswith(("；", ";")):
                 break
     if not options:
-        return s.start, min(s.end, s.start + max_chars)
+        return s.start, min(s.end, s.start + max_chars), best.cover
     _, a, b = max(options, key=lambda o: (o[0], -(o[2] - o[1])))
-    return a, b
+    return a, b, coverage(q.terms, heading + "\n" + best.passage.chunk.text[a:b], idf)
 
 
 # ---------------------------------------------------------------- task table

@@ -53,11 +53,21 @@ class Idf:
         return sum(self(g) for g in gs)
 
 
+_SPREAD_WEIGHT = 0.7
+_CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
+
+
 def coverage(terms: tuple[tuple[str, ...], ...], text: str, idf: Idf) -> float:
-    """Weighted share (0..1) of the question's content pieces found in ``text``."""
+    """Weighted share (0..1) of the question's content pieces found in ``text``.
+
+    A piece is one phrase ("居民人均消费支出"): its words count fully when found
+    together in one clause, and only partly when gathered from neighbouring
+    clauses, which are often about other things.
+    """
     if not terms:
         return 0.0
-    target = grams(text)
+    whole = grams(text)
+    targets = [grams(c) for c in _CLAUSE_BREAK.split(text) if c.strip()] or [set()]
     total = covered = 0.0
     for alts in terms:
         weight = idf.mass(grams(alts[0]))
@@ -68,7 +78,9 @@ def coverage(terms: tuple[tuple[str, ...], ...], text: str, idf: Idf) -> float:
             gs = grams(alt)
             mass = idf.mass(gs)
             if mass > 0:
-                best = max(best, idf.mass(g for g in gs if g in target) / mass)
+                together = max(idf.mass(g for g in gs if g in target) for target in targets)
+                spread = _SPREAD_WEIGHT * idf.mass(g for g in gs if g in whole)
+                best = max(best, max(together, spread) / mass)
         total += weight
         covered += weight * best
     return covered / total if total else 0.0

@@ -148,7 +148,8 @@ class Assistant:
         if q.years:
             by_year = docs_for_years(self.index, q.years)
             allowed = by_year if allowed is None else [d for d in allowed if d in by_year]
-        query = " ".join([q.text, *(alt for alts in q.terms for alt in alts[1:])])
+        words = [alt for alts in q.terms for alt in alts if alt not in q.text]
+        query = " ".join([q.text, *words])
         return self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
 
 

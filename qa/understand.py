@@ -16,31 +16,36 @@ from .lexicon import OTHER_PLACES, alternatives
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
 _PLAN_RE = re.compile(r"[“\"]?十([一二三四五])五[”\"]?(收官|开局|末|最后一年|第一年|期间|时期)?")
-_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年")
+_RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年?")
+# "2017年政府工作报告里…": a year that names a document, not what is asked about.
+_DOC_REF_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:的)?(?:西城区?)?(?:政府)?(?:工作)?报告")
+_TIME_WORDS = re.compile(r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年")
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _SHORT_YEAR_RE = re.compile(r"(?<![\d.])([0-2]\d)\s*年(?!代)")
 _FOLLOW_UP_RE = re.compile(r"^(那|那么|那在|还有|再问|那要是)?.{0,12}(呢|怎么样|如何)[？?]?$")
 
 KINDS = ("unit", "status", "list", "number", "fact")
 _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("unit", re.compile(r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管)|由谁|牵头单位|负责单位|主责单位|牵头部门")),
-    ("status", re.compile(r"完成了?[吗没]|完成没|干完|建成了?[吗没]|建好了?[吗没]|做完|落实了?[吗没]|进展|完成情况|进度|实现了?[吗没]|启动了?[吗没]|开工了?[吗没]|(了|过)没有")),
+    ("unit", re.compile(r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管|管)|归谁|由谁|牵头单位|负责单位|主责单位|牵头部门")),
+    ("status", re.compile(r"了[吗没]|了没有|过没有|完成没|干完|做完|进展|完成情况|进度|怎么样了|如何了|结果如何|结果怎样|到位了|落地了")),
     ("list", re.compile(r"哪[些几两三四五六七八九十]|都有(什么|啥)|包括(什么|哪)|有什么(内容|措施)|分别是什么|由哪")),
-    ("number", re.compile(r"多少|几[个座处家条所项次年位倍人户万亿件名天连]|几连冠|排第几|第几|比例|占比|百分之|多大|多高|多长|多远|多少钱|增长了?多|下降了?多|率是")),
+    ("number", re.compile(r"多少|几(?!乎)[个座处家条所项次年位倍人户万亿件名天连块张辆部台场]|几连冠|排第几|第几|比例|占比|百分之|多大|多高|多长|多远|多少钱|增长了?多|下降了?多|率是")),
 ]
-_PLAN_INTENT = re.compile(r"计划|目标|预期|打算|安排|要求|准备|拟|力争|预计新增|将要")
+_PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
     r"请问|是多少|有多少|多少|是什么|什么|叫什么|是啥|啥|哪些|哪个|哪几|哪两|哪三|哪[一二三四五六七八九十]|哪|几个|几座|几处|几家|几条|几|"
-    r"吗|呢|了|的|是|有|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|"
+    r"吗|呢|了|的|是|有|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|这块|这事|这项|这方面|"
     r"西城区|西城|我区|全区|区里|当年|那年|那一年|这一年|去年|今年|年度|全年"
 )
 # Words that tell the kind or intent of a question but are not its topic.
 _INTENT_WORDS = re.compile(
     r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|"
-    r"计划|目标|预期|打算|实际|最终|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
+    r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
 _MEASURE_PREFIX = re.compile(r"^[个座处家条所项次位倍人户件名张部]")
+_CONJUNCTION = re.compile(r"\s+|以及|和|与|及|或")
+_ASKS = re.compile(r"多少|几(?!乎)[\u4e00-\u9fff]|什么|哪|吗|如何|怎么样|是否")
 _PUNCT = re.compile(r"[\s，。！？、；：,!?;:“”\"'‘’（）()《》<>【】\[\]—…\-]+|(?<!\d)\.|\.(?!\d)")
 
 
@@ -55,6 +60,7 @@ class Question:
     wants_actual: bool = False
     terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
     other_places: tuple[str, ...] = ()
+    doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
 
     @property
@@ -69,7 +75,12 @@ def normalise_question(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def parse_doc_years(text: str) -> tuple[int, ...]:
+    return tuple(sorted({int(y) for y in _DOC_REF_RE.findall(text)}))
+
+
 def parse_years(text: str) -> tuple[int, ...]:
+    text = _DOC_REF_RE.sub(" ", text)
     years: set[int] = set()
     for m in _PLAN_RE.finditer(text):
         first = 1981 + 5 * (_CN_DIGIT[m.group(1)] + 10 - 6)
@@ -101,13 +112,15 @@ def classify(text: str) -> str:
 
 def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     """Content phrases: the question minus years, question and intent words, punctuation."""
-    t = _PLAN_RE.sub(" ", text)
+    t = _DOC_REF_RE.sub(" ", text)
+    t = _TIME_WORDS.sub(" ", t)
+    t = _PLAN_RE.sub(" ", t)
     t = _RANGE_RE.sub(" ", t)
     t = _YEAR_RE.sub(" ", t)
     t = _SHORT_YEAR_RE.sub(" ", t)
     t = _INTENT_WORDS.sub(" ", t)
     t = _QUESTION_WORDS.sub(" ", t)
-    pieces = [_MEASURE_PREFIX.sub("", p) for p in _PUNCT.split(t) for p in p.split() if p]
+    pieces = [_MEASURE_PREFIX.sub("", p) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p]
     pieces = [p for p in dict.fromkeys(pieces) if len(p) >= 2 or re.match(r"[A-Za-z0-9]", p)]
     return tuple(alternatives(p) for p in pieces)
 
@@ -158,6 +171,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         wants_actual=wants_actual,
         terms=terms,
         other_places=tuple(p for p in OTHER_PLACES if p in text),
+        doc_years=parse_doc_years(text) or (context.doc_years if context else ()),
     )
 
 
@@ -190,8 +204,8 @@ def split_parts(text: str) -> list[str]:
             head = re.sub(rf"{y}\s*年\s*(和|与|及|、)?", "", head, count=1)
         head = head.lstrip("，,、 ")
         return [f"{y}年{head}" for y in dict.fromkeys(years)]
-    if _PLAN_INTENT.search(text) and _ACTUAL_INTENT.search(text):
-        m = re.search(r"[，,]\s*(?=(?:实际|最终))", text)
-        if m:
-            return [text[: m.start()], text[m.end():]]
+    for m in re.finditer(r"[，,；;]", text):
+        left, right = text[: m.start()], text[m.end() :]
+        if _ASKS.search(left) and _ASKS.search(right):  # "…计划增长多少，最后完成了多少？"
+            return [left, right]
     return [text]

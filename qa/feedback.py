@@ -1,0 +1,67 @@
+"""The 👍/👎 feedback log (and the admin audit log): append-only JSON lines, one record per event.
+
+Several server threads (and possibly several processes) vote at once, so a
+record is written as one ``write()`` of one whole line to a file opened with
+``O_APPEND``, under a thread lock and an exclusive ``flock``: lines never
+interleave and an earlier vote is never rewritten.  A changed mind is a new
+line (the last vote per ``answer_id`` counts), which keeps the history honest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+VOTES = {True: "up", False: "down"}
+_LOCK = threading.Lock()
+
+
+def vote_name(liked: bool | str) -> str:
+    """Gradio's like value as a vote: True -> 'up', False -> 'down', anything else (undone) -> 'cleared'."""
+    return VOTES.get(liked, "cleared") if isinstance(liked, bool) else "cleared"
+
+
+def feedback_record(turn: dict, vote: str) -> dict:
+    """A log record of one vote on one answer (``turn`` as kept by the chat, see ``qa.web.turn_record``)."""
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "vote": vote,
+        "answer_id": turn["id"],
+        "question": turn["question"],
+        "rewritten": turn["rewritten"],
+        "answer": turn["answer"],
+        "abstained": turn["abstained"],
+        "citations": turn["citations"],
+    }
+
+
+class AppendOnlyLog:
+    """A JSON-lines file that only ever grows: the feedback log and the admin audit log."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def append(self, record: dict) -> None:
+        """Append one record as one line; safe against concurrent writers."""
+        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with _LOCK:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                view = memoryview(line)
+                while view:  # a short write (disk nearly full) continues, still under the lock
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+
+    def read(self) -> list[dict]:
+        """All records, oldest first ([] before the first vote)."""
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
