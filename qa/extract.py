@@ -26,7 +26,7 @@ _DONE = re.compile(r"已完成|全部完成|完成全年|超额完成|顺利完�
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME = re.compile(r"全区|西城|我区")
-_ELSEWHERE = re.compile(r"北京市|全市")
+_ELSEWHERE = re.compile(r"北京市(?!西城)")
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _candidates(q: Question, passages: list[Passage], idf: Idf) -> list[_Candida
 def _place_bonus(q: Question, text: str) -> float:
     """Questions are about Xicheng unless they say otherwise: prefer its own figures to the city's."""
     if _ELSEWHERE.search(text) and not _ELSEWHERE.search(q.text):
-        return -0.08
+        return -0.15
     return 0.04 if _HOME.search(text) else 0.0
 
 
