@@ -52,7 +52,8 @@ THEME = gr.themes.Soft(
 # A [n] in an answer opens its card in the sources panel (when that panel shows this answer).
 OPEN_CITATION_JS = """() => document.addEventListener("click", (event) => {
   const ref = event.target.closest && event.target.closest(".xqa-ref");
-  const card = ref && document.getElementById(ref.dataset.target);
+  const target = ref && [...ref.classList].find((c) => c.startsWith("xqa-to-"));
+  const card = target && document.getElementById(target.slice("xqa-to-".length));
   if (card) { card.open = true; card.scrollIntoView({behavior: "smooth", block: "nearest"}); }
 })"""
 
@@ -212,7 +213,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(
-                            label="对话", height=520, layout="bubble", latex_delimiters=[], buttons=["copy"],
+                            show_label=False, height=520, layout="bubble", latex_delimiters=[], buttons=["copy"],
                             placeholder="您好！请提问有关西城区政府工作报告的问题，每个回答都附有原文出处。",
                         )
                         with gr.Row():
@@ -258,6 +259,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         gr.on([box.submit, send.click], h.chat, **chat_io, api_name="chat", show_progress="hidden")
         clear.click(lambda: ("", [], [], web.EMPTY_SOURCES), outputs=[box, chatbot, turns, sources],
                     api_visibility="private")
+        chatbot.clear(lambda: ([], web.EMPTY_SOURCES), outputs=[turns, sources], api_visibility="private")
         chatbot.like(h.vote, inputs=[turns], outputs=None, api_visibility="undocumented", api_name="vote")
         gr.api(h.ask, api_name="ask")
         refreshed = [header, year, doc, docs, victim]

@@ -23,6 +23,7 @@ _FURNITURE = [
     r"^信息详情$",
 ]
 _FURNITURE_RE = re.compile("|".join(f"(?:{p})" for p in _FURNITURE))
+_FURNITURE_MAX = 80  # furniture lines are short; a paragraph mentioning "服务热线" is text
 _BULLET_RE = re.compile(r"^[•·●▪■◆]\s*")
 _TERMINAL = "。！？；：!?;:”』」）)…"
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef“”‘’—…"
@@ -51,7 +52,7 @@ def _drop_furniture(lines: list[str]) -> list[str]:
     seen_short: set[str] = set()
     out: list[str] = []
     for i, line in enumerate(lines):
-        if _FURNITURE_RE.search(line):
+        if len(line) <= _FURNITURE_MAX and _FURNITURE_RE.search(line):
             continue
         if i < 15 and line and len(line) < 40:
             if line in seen_short:

@@ -42,7 +42,10 @@ from .keyword import KeywordIndex
 from .load import LoadError
 from .schema import Chunk, DocMeta
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_INGEST_MODULES = ("load.py", "clean.py", "structure.py", "table.py", "catalog.py", "ingest.py", "chunk.py")
+# The ingestion code itself: a change to how text is cleaned or chunked re-ingests every document.
+CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() for m in _INGEST_MODULES)).hexdigest()[:16]
 _CURRENT = "current"
 _FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
 
@@ -183,13 +186,13 @@ def read_manifest(settings: Settings) -> dict | None:
         raise IndexUnavailable(f"index manifest {path} is unreadable ({exc}); rebuild with: python -m index build --force") from exc
 
 
-def load_index(settings: Settings) -> Index:
+def load_index(settings: Settings, check_settings: bool = True) -> Index:
     """Load and verify the current index; raise :class:`IndexUnavailable` with a remedy when it is unusable."""
     path = current_path(settings)
     manifest = read_manifest(settings)
     if manifest is None:
         raise IndexUnavailable(f"no index at {settings.index_dir}; build it with: python -m index build", "missing")
-    problem = compatibility_problem(manifest, settings)
+    problem = compatibility_problem(manifest, settings) if check_settings else None
     if problem:
         raise IndexUnavailable(f"the index at {path} {problem}; rebuild with: python -m index build", "stale")
     for name, digest in manifest["checksums"].items():
@@ -268,6 +271,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     t0 = time.perf_counter()
     embedder = embedder or load_embedder(settings)
     old = None if force else _try_load_reusable(settings, embedder)
+    cache = _vector_cache(old)
     catalog = read_catalog(settings.corpus_dir)
     all_chunks: list[Chunk] = []
     all_vectors: list[np.ndarray] = []
@@ -275,8 +279,8 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     doc_entries: dict[str, dict] = {}
     report = BuildReport([], [], [], {}, 0, 0.0)
     for path in corpus_files(settings.corpus_dir):
-        sha = _sha256(path)
-        reused = _reuse(old, path.stem, sha)
+        entry = {"file": path.name, "sha256": _sha256(path), "catalog": _digest(catalog.get(path.stem)), "code": CODE_VERSION}
+        reused = _reuse(old, path.stem, entry, settings)
         if reused:
             meta, text, chunks, vectors = reused
             report.reused_docs.append(meta.doc_id)
@@ -288,12 +292,12 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
                 continue
             meta, text = doc.meta, doc.text
             chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            vectors = _embed_chunks(embedder, chunks, settings.embed_batch_size, progress, meta.doc_id)
+            vectors = _embed_chunks(embedder, chunks, cache, settings.embed_batch_size, progress, meta.doc_id)
             report.embedded_docs.append(meta.doc_id)
         all_chunks.extend(chunks)
         all_vectors.append(vectors)
         documents.append({"meta": meta.to_dict(), "text": text})
-        doc_entries[meta.doc_id] = {"file": path.name, "sha256": sha, "chunks": len(chunks)}
+        doc_entries[meta.doc_id] = {**entry, "chunks": len(chunks)}
     if old:
         report.removed_docs = sorted(set(old.docs) - set(doc_entries))
     vectors = np.vstack(all_vectors) if all_vectors else np.zeros((0, embedder.dim), dtype=np.float32)
@@ -304,29 +308,61 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
 
 
 def _try_load_reusable(settings: Settings, embedder: Embedder) -> Index | None:
+    """The previous index, if its vectors can be reused (same model); settings may differ."""
     try:
-        index = load_index(settings)
+        index = load_index(settings, check_settings=False)
     except IndexUnavailable:
         return None
     return index if index.manifest.get("model_id") == embedder.model_id else None
 
 
-def _reuse(old: Index | None, doc_id: str, sha: str) -> tuple[DocMeta, str, list[Chunk], np.ndarray] | None:
-    if old is None or old.manifest["docs"].get(doc_id, {}).get("sha256") != sha:
+def _reuse(
+    old: Index | None, doc_id: str, entry: dict, settings: Settings
+) -> tuple[DocMeta, str, list[Chunk], np.ndarray] | None:
+    """A document's chunks and vectors, when neither it, its catalog entry, the code nor the settings changed."""
+    if old is None or compatibility_problem(old.manifest, settings):
+        return None
+    stored = old.manifest["docs"].get(doc_id, {})
+    if any(stored.get(k) != v for k, v in entry.items()):
         return None
     rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
     return old.docs[doc_id], old.texts[doc_id], [old.chunks[i] for i in rows], old.vectors[rows]
 
 
+def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:
+    """Vectors of the previous index by the text they embed: identical chunks are never embedded twice."""
+    if old is None:
+        return {}
+    return {_digest(c.search_text): old.vectors[i] for i, c in enumerate(old.chunks)}
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def _embed_chunks(
-    embedder: Embedder, chunks: list[Chunk], batch: int, progress: Progress | None, label: str
+    embedder: Embedder,
+    chunks: list[Chunk],
+    cache: dict[str, np.ndarray],
+    batch: int,
+    progress: Progress | None,
+    label: str,
 ) -> np.ndarray:
-    out = []
-    for i in range(0, len(chunks), batch):
-        out.append(embedder.embed_passages([c.search_text for c in chunks[i : i + batch]]))
+    """Vectors for ``chunks``: from the cache where the text is unchanged, embedded in batches otherwise."""
+    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    todo = []
+    for i, c in enumerate(chunks):
+        hit = cache.get(_digest(c.search_text))
+        if hit is None:
+            todo.append(i)
+        else:
+            vectors[i] = hit
+    for at in range(0, len(todo), batch):
+        rows = todo[at : at + batch]
+        vectors[rows] = embedder.embed_passages([chunks[i].search_text for i in rows])
         if progress:
-            progress(f"embedding {label}", min(i + batch, len(chunks)), len(chunks))
-    return np.vstack(out) if out else np.zeros((0, embedder.dim), dtype=np.float32)
+            progress(f"embedding {label}", min(at + batch, len(todo)), len(todo))
+    return vectors
 
 
 def _write_version(

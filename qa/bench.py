@@ -219,6 +219,12 @@ def _add_ratios(modes: dict[str, dict]) -> None:
         }
 
 
+def bench_embed_query(assistant: Assistant, questions: Sequence[str], reps: int) -> dict:
+    """The query embedding alone: every dense or hybrid search pays it before FAISS is even asked."""
+    embed = assistant.retriever.embedder.embed_query
+    return summarize([timed(lambda q=q: embed(q))[1] for _ in range(reps) for q in questions])
+
+
 def python_heap_peak(settings: Settings, questions: Sequence[str]) -> int:
     """Peak Python heap (tracemalloc) of loading the assistant and answering every question once.
 
@@ -242,6 +248,7 @@ def bench_corpus(settings: Settings, questions: Sequence[str], reps: int, builds
     assistant = Assistant.load(settings)
     _log(f"timing {len(questions)} questions x {len(MODES)} modes x {reps} reps")
     queries = bench_queries(assistant, questions, reps)
+    queries["embed_query"] = bench_embed_query(assistant, questions, reps)
     heap = python_heap_peak(settings, questions)
     memory = {"peak_rss_gb": _gb(peak_rss_bytes()), "python_heap_peak_mb": round(heap / 2**20, 1)}
     return {"chunks": build["chunks"], "build": build, "load": load, "queries": queries, "memory": memory}, assistant
@@ -630,7 +637,8 @@ def _corpus_markdown(corpus: dict) -> list[str]:
         f"build(s) = {build['chunks_per_s']} chunks/s; model load {build['model_load_ms']} ms",
         f"- `load_index` median {load['median_ms']} ms over {load['reps']} reps",
         f"- peak RSS {mem['peak_rss_gb']} GB; Python heap peak (load + one pass) {mem['python_heap_peak_mb']} MB",
-        f"- latency pooled over {q['reps']} reps x {q['questions']} questions, after a warm-up pass",
+        f"- latency pooled over {q['reps']} reps x {q['questions']} questions, after a warm-up pass; "
+        f"query embedding alone {_ms(q['embed_query'])} ms (median / p95)",
         "",
     ]
     rows = []

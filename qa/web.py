@@ -73,7 +73,7 @@ CSS = """
 .xqa-passage {padding: 10px 12px; white-space: pre-wrap; word-break: break-word;}
 .xqa-passage mark {background: #ffe08a; color: inherit; padding: 1px 2px; border-radius: 3px;}
 .xqa-file {padding: 0 12px 10px; font-size: .82rem; color: var(--body-text-color-subdued);}
-.xqa-ref {color: #b8322f; font-weight: 600;}
+.xqa-ref {color: #b8322f; font-weight: 600; cursor: pointer;}
 .xqa-fail {border-left: 3px solid #b8322f;}
 .xqa-fail dl {display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; padding: 10px 12px; margin: 0;}
 .xqa-fail dt {color: var(--body-text-color-subdued);}
@@ -132,7 +132,10 @@ def stream_prefixes(text: str, step: int = 4) -> Iterator[str]:
 
 
 def card_id(key: str, n: int) -> str:
-    """The HTML id of citation ``n`` of the answer ``key``: a marker opens only its own answer's card."""
+    """The HTML id of citation ``n`` of the answer ``key``: a marker opens only its own answer's card.
+
+    The marker carries it as a class ``xqa-to-<id>`` because the chat's sanitizer drops data attributes.
+    """
     return f"xqa-{key}-{n}"
 
 
@@ -142,7 +145,7 @@ def _markers_to_html(text: str, numbers: set[int], key: str) -> str:
     for m in _MARKER.finditer(text):
         n = int(m.group(1))
         if n in numbers:
-            ref = f'<sup class="xqa-ref" data-target="{card_id(key, n)}">[{n}]</sup>'
+            ref = f'<sup class="xqa-ref xqa-to-{card_id(key, n)}">[{n}]</sup>'
             out += [escape_markdown(text[last : m.start()]), ref]
             last = m.end()
     out.append(escape_markdown(text[last:]))

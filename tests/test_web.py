@@ -1,0 +1,235 @@
+"""The chat's view helpers and the feedback log, on crafted answers (no index, no server)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import re
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from index import Chunk, DocMeta
+from qa import Answer, Citation, web
+from qa.feedback import AppendOnlyLog, feedback_record, vote_name
+from qa.retrieve import Passage
+
+HOSTILE = '前文<script>alert(1)</script><b>粗体</b><img src=x onerror="alert(2)">&amp;'
+DOC = DocMeta(doc_id="2020-work-report", file="2020-work-report.txt", title="2020年<i>西城区</i>政府工作报告",
+              year=2020, years=(2019,))
+
+
+def _citation(text: str, start: int, end: int, n: int = 1) -> Citation:
+    return Citation(n=n, doc_id=DOC.doc_id, source=DOC.file, title=DOC.title, year="2019",
+                    section="一、2019年工作回顾 > <u>经济</u>", text=text, start=start, end=end)
+
+
+def _answer(text: str, citations: list[Citation], passages: list[Passage] | None = None,
+            question: str = "2019年社会消费品零售总额是多少?", rewritten: str | None = None) -> Answer:
+    return Answer(question=question, rewritten=rewritten or question, answer=text, abstained=not citations,
+                  citations=citations, passages=passages or [])
+
+
+def _passage(text: str, rank: int) -> Passage:
+    chunk = Chunk(chunk_id=f"c{rank}", doc_id=DOC.doc_id, start=0, end=len(text), text=text, section=("一", "<二>"))
+    return Passage(row=rank, chunk=chunk, doc=DOC, score=1.0 / rank, rank=rank)
+
+
+# ---------------------------------------------------------------- escaping and highlighting
+
+
+def test_sources_escape_all_document_text_and_mark_the_evidence():
+    text = HOSTILE + "社会消费品零售总额预计实现1089亿元" + "<b>后文</b>"
+    start = text.index("社会")
+    html = web.sources_html(_answer("社会消费品零售总额预计实现1089亿元[1]", [_citation(text, start, start + 19)]), "k")
+    assert "<script" not in html and "<b>" not in html and "<img" not in html and "<i>" not in html
+    assert "<u>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "onerror=&quot;alert(2)&quot;" in html
+    assert "&amp;amp;" in html  # an entity in the source is text, shown as written
+    assert "<mark>社会消费品零售总额预计实现1089亿元</mark>&lt;b&gt;后文" in html
+    assert '<details class="xqa-card" id="xqa-k-1">' in html
+    assert '<span class="xqa-badge">[1]</span>' in html
+    assert "2019年 · 一、2019年工作回顾 &gt; &lt;u&gt;经济&lt;/u&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (2, 4, "ab<mark>cd</mark>ef"),
+        (0, 6, "<mark>abcdef</mark>"),
+        (4, 99, "abcd<mark>ef</mark>"),  # clamped to the text
+        (-3, 1, "<mark>a</mark>bcdef"),
+        (3, 3, "abcdef"),  # empty evidence: nothing to mark
+        (5, 2, "abcdef"),
+    ],
+)
+def test_highlight_uses_the_offsets(start: int, end: int, expected: str):
+    assert web.highlight("abcdef", start, end) == expected
+
+
+def test_highlight_escapes_each_side_separately():
+    text = "<a>x<b>y</b>"
+    assert web.highlight(text, 3, 4) == "&lt;a&gt;<mark>x</mark>&lt;b&gt;y&lt;/b&gt;"
+
+
+def test_escape_markdown_neutralises_markup():
+    out = web.escape_markdown("**粗** _斜_ [链接](http://x) `代码` $$x$$ <b>b</b> # 标题\n- 列表\n1. 编号 | 表")
+    assert "<b>" not in out and "&lt;b&gt;" in out
+    for raw in ("**", "_斜_", "[链接]", "`代码`", "$$"):
+        assert raw not in out
+    assert "\\*\\*粗\\*\\*" in out and "\\[链接\\]" in out and "\\#" in out
+    assert "\n\\- 列表" in out and "\n1\\. 编号" in out
+
+
+# ---------------------------------------------------------------- the chat message
+
+
+def test_answer_markdown_turns_only_real_markers_into_references():
+    answer = _answer("零售额1089亿元[1]，另见[7]与<b>x</b>", [_citation("零售额1089亿元", 0, 9)])
+    md = web.answer_markdown(answer, key="k")
+    assert '1089亿元<sup class="xqa-ref xqa-to-xqa-k-1">[1]</sup>' in md
+    assert "\\[7\\]" in md  # not a citation of this answer: plain text
+    assert "<b>" not in md and "&lt;b&gt;x&lt;/b&gt;" in md
+    assert "来源：\\[1\\] 2020年&lt;i&gt;西城区&lt;/i&gt;政府工作报告" in md
+    assert "理解为" not in md
+
+
+def test_answer_markdown_shows_the_rewritten_follow_up():
+    answer = _answer("地区生产总值预计实现2800亿元[1]", [_citation("地区生产总值预计实现2800亿元", 0, 15)],
+                     question="那2013年呢?", rewritten="2013年地区生产总值是多少?")
+    assert web.rewritten_note(answer) == "理解为：2013年地区生产总值是多少?"
+    assert web.answer_markdown(answer).startswith("*理解为：2013年地区生产总值是多少?*\n\n")
+
+
+def test_partial_answer_has_no_source_line_yet():
+    answer = _answer("零售额1089亿元[1]", [_citation("零售额1089亿元", 0, 9)])
+    assert "来源" not in web.answer_markdown(answer, "零售额10", "k")
+
+
+def test_stream_prefixes_grow_to_the_answer_without_cutting_markers():
+    text = "社会消费品零售总额预计实现1089亿元[1]；地区生产总值4500亿元[12]。"
+    prefixes = list(web.stream_prefixes(text, step=3))
+    assert prefixes[-1] == text
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in itertools.pairwise(prefixes))
+    assert len(prefixes) > 5
+    for p in prefixes:
+        assert not re.search(r"\[\d*$", p)  # never ends inside "[12]"
+
+
+def test_abstention_lists_possibly_related_passages():
+    passages = [_passage(f"段落{i}<script>x</script>", i) for i in range(1, 6)]
+    answer = _answer("现有报告中未找到这方面的明确信息。下方列出的段落可能相关，仅供参考", [], passages)
+    html = web.sources_html(answer, "k")
+    assert "可能相关" in html and "未找到明确答案" in html
+    assert html.count('class="xqa-badge xqa-maybe"') == web.MAYBE_SHOWN
+    assert "<mark>" not in html and "<script>" not in html and "&lt;script&gt;" in html
+    assert "一 &gt; &lt;二&gt;" in html
+    assert "没有检索到" in web.sources_html(_answer("未找到", []))
+
+
+def test_turn_record_keeps_what_feedback_needs():
+    answer = _answer("零售额1089亿元[1]", [_citation("前文。零售额1089亿元。", 3, 12)])
+    turn = web.turn_record(answer, "abc")
+    assert turn["id"] == "abc" and turn["answer"] == "零售额1089亿元[1]"
+    assert turn["citations"][0]["quote"] == "零售额1089亿元"
+
+
+# ---------------------------------------------------------------- documents, admin, input
+
+
+def _fake_index() -> SimpleNamespace:
+    docs = {
+        "2014-work-report": DocMeta("2014-work-report", "2014-work-report.txt", "2014年报告", year=2014, years=(2013,)),
+        "2017-work-report": DocMeta("2017-work-report", "2017-work-report.txt", "2017年报告", year=2017,
+                                    years=(2012, 2013, 2014, 2015, 2016)),
+        "2020-key-tasks-status": DocMeta("2020-key-tasks-status", "2020-key-tasks-status.txt", "完成情况",
+                                         kind="task_table", year=2021, years=(2020,)),
+    }
+    chunks = [SimpleNamespace(doc_id=d) for d in ["2014-work-report"] * 3 + ["2017-work-report"] * 2]
+    return SimpleNamespace(docs=docs, chunks=chunks)
+
+
+def test_filters_and_document_rows_come_from_the_index():
+    index = _fake_index()
+    assert web.year_choices(index)[0] == ("全部年份", "")
+    assert [v for _, v in web.year_choices(index)[1:]] == ["2020", "2016", "2015", "2014", "2013", "2012"]
+    assert web.doc_choices(index) == [("全部报告", ""), ("完成情况", "2020-key-tasks-status"),
+                                      ("2017年报告", "2017-work-report"), ("2014年报告", "2014-work-report")]
+    rows = web.document_rows(index)
+    assert rows[0] == ["完成情况", "重点工作完成情况", "2020", "2020-key-tasks-status.txt", 0]
+    assert rows[1] == ["2017年报告", "政府工作报告", "2012–2016", "2017-work-report.txt", 2]
+    assert "已收录 3 份报告，内容涉及 2012–2020 年" in web.header_html(index)
+
+
+def test_admin_refusal():
+    assert "未配置" in web.admin_refusal("", "anything")
+    assert "请输入" in web.admin_refusal("s3cret", "")
+    assert "错误" in web.admin_refusal("s3cret", "guess")
+    assert web.admin_refusal("s3cret", "s3cret") is None
+
+
+def test_question_problem():
+    assert web.question_problem("  ", 10) == "请输入问题。"
+    assert "过长" in web.question_problem("问" * 11, 10)
+    assert web.question_problem("问" * 10, 10) is None
+
+
+def test_evaluation_views_escape_and_list_failures():
+    report = {"items": [
+        {"id": "d1", "type": "number", "question": "<b>问</b>", "expected": "960亿元", "got": "", "abstained": True,
+         "correct": False, "cited": ["<script>x</script>" + "长" * 400], "error": None},
+        {"id": "d2", "type": "fact", "question": "对的", "expected": "x", "got": "x", "abstained": False,
+         "correct": True, "cited": [], "error": None},
+    ]}
+    html = web.failures_html(report)
+    assert "答错 1 题（共 2 题）" in html and "对的" not in html
+    assert "<script>" not in html and "<b>问" not in html and "&lt;b&gt;问" in html
+    assert "（空）（拒答）" in html and "…" in html
+    assert "全部答对" in web.failures_html({"items": report["items"][1:]})
+    rows = web.summary_rows({"n": 40, "accuracy": 0.975, "mrr": None, "latency_ms_median": 14.234})
+    assert rows == [["题目数", "40"], ["回答正确率", "0.975"], ["检索 MRR", "–"], ["耗时中位数（毫秒）", "14.2"]]
+
+
+# ---------------------------------------------------------------- feedback log
+
+
+def test_vote_names():
+    assert (vote_name(True), vote_name(False), vote_name(""), vote_name("Other")) == ("up", "down", "cleared", "cleared")
+
+
+def _write_many(path: str, writer: int, count: int) -> None:
+    log = AppendOnlyLog(Path(path))
+    for i in range(count):
+        log.append({"writer": writer, "i": i, "pad": "西" * 3000})
+
+
+def test_feedback_log_lines_never_interleave_across_threads_and_processes(tmp_path: Path):
+    path = tmp_path / "var" / "feedback.jsonl"
+    threads = [threading.Thread(target=_write_many, args=(str(path), w, 40)) for w in range(6)]
+    procs = [multiprocessing.get_context("fork").Process(target=_write_many, args=(str(path), 10 + w, 40))
+             for w in range(3)]
+    for worker in [*threads, *procs]:
+        worker.start()
+    for worker in [*threads, *procs]:
+        worker.join()
+    records = AppendOnlyLog(path).read()
+    assert len(records) == 9 * 40
+    for writer in [*range(6), *range(10, 13)]:
+        assert [r["i"] for r in records if r["writer"] == writer] == list(range(40))  # in order, none lost
+
+
+def test_feedback_record_and_append_only(tmp_path: Path):
+    log = AppendOnlyLog(tmp_path / "feedback.jsonl")
+    assert log.read() == []
+    turn = web.turn_record(_answer("零售额1089亿元[1]", [_citation("零售额1089亿元", 0, 9)]), "a1")
+    log.append(feedback_record(turn, "up"))
+    log.append(feedback_record(turn, "down"))
+    lines = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["vote"] for line in lines] == ["up", "down"]
+    first = json.loads(lines[0])
+    assert {"time", "vote", "answer_id", "question", "answer", "citations"} <= first.keys()
+    assert "零售额" in lines[0]  # ensure_ascii=False: the log is readable as is
