@@ -82,7 +82,7 @@ class SentenceTransformerEmbedder:
         self.query_prefix = default_q if query_prefix is None else query_prefix
         self.passage_prefix = default_p if passage_prefix is None else passage_prefix
         self.model_id = f"sentence-transformers/{name_or_path}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.dim = int(self._model.get_embedding_dimension())
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -18,6 +18,7 @@ from .match import Idf
 from .retrieve import Passage, Retriever, docs_for_years
 from .understand import Question, analyse, normalise_question
 
+_MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
 _DIFF_RE = re.compile(r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|变化")
 _NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)")
 
@@ -127,6 +128,9 @@ class Assistant:
             retrieve_ms += (time.perf_counter() - t) * 1000
             drafts.append((side, extract(side, passages, self.idf, self.settings.min_support, self.settings.max_answer_chars)))
             shown.extend(p for p in passages if p.row not in {s.row for s in shown})
+        if len(shown) < _MIN_SHOWN:  # no report covers the year: still show the closest passages, as related
+            seen = {p.row for p in shown}
+            shown.extend(p for p in self.retriever.search(q.text, k, doc_ids, mode) if p.row not in seen)
         text, citations = compose(q, drafts, self.index)
         passages = _rerank_shown(shown, k)
         total = (time.perf_counter() - t0) * 1000
@@ -163,7 +167,7 @@ def _rerank_shown(passages: list[Passage], k: int) -> list[Passage]:
     """Passages of all sides, best first, numbered again from 1."""
     from dataclasses import replace
 
-    ordered = sorted(passages, key=lambda p: (p.rank, -p.score))[: max(k, 5)]
+    ordered = sorted(passages, key=lambda p: (p.rank, -p.score))[: max(k, _MIN_SHOWN)]
     return [replace(p, rank=i) for i, p in enumerate(ordered, start=1)]
 
 

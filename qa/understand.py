@@ -68,9 +68,13 @@ class Question:
         return len(self.parts) > 1
 
 
+# Full-width Latin letters and digits as ASCII; Chinese punctuation stays as the user typed it.
+_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c - 0xFEE0).isalnum() or chr(c - 0xFEE0) in ".%"}
+
+
 def normalise_question(text: str) -> str:
-    """NFKC, no control characters, collapsed whitespace: what the user meant, safely."""
-    text = unicodedata.normalize("NFKC", text)
+    """ASCII digits and letters, no control or unpaired surrogate characters, collapsed whitespace."""
+    text = text.translate(_FULLWIDTH_ALNUM)
     text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c in "\n\t")
     return re.sub(r"\s+", " ", text).strip()
 

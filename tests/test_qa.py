@@ -1,0 +1,100 @@
+"""The answering pipeline on the real index and model: numbers, years, units, status, abstention, citations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from qa import numbers_supported
+
+pytestmark = pytest.mark.slow
+
+
+def _markers(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_number_question_gets_the_number_with_a_checked_citation(assistant) -> None:
+    a = assistant.ask("2019年社会消费品零售总额是多少？")
+    assert not a.abstained and "1089亿元" in a.answer
+    c = a.citations[0]
+    assert c.doc_id == "2020-work-report" and "1089亿元" in c.quote
+    assert c.text[c.start : c.end] == c.quote and c.section.startswith("一、2019年工作回顾")
+    assert numbers_supported(a)
+
+
+def test_markers_and_citations_match(assistant) -> None:
+    for question in ("全区三级税收2006年和2016年分别是多少？", "2013年“拆违”一共拆了多少处？", "双增计划是什么意思？"):
+        a = assistant.ask(question)
+        assert _markers(a.answer) == {c.n for c in a.citations} == set(range(1, len(a.citations) + 1))
+        assert numbers_supported(a)
+
+
+def test_question_about_a_year_is_answered_from_that_years_report(assistant) -> None:
+    a2013 = assistant.ask("2013年地区生产总值是多少？")
+    a2019 = assistant.ask("2019年地区生产总值是多少？")
+    assert "2800亿元" in a2013.answer and a2013.citations[0].doc_id == "2014-work-report"
+    assert "4500亿元" in a2019.answer and a2019.citations[0].doc_id == "2020-work-report"
+
+
+def test_wrong_year_or_place_abstains_and_lists_related_passages(assistant) -> None:
+    for question in ("2015年西城三级税收是多少？", "朝阳区2013年GDP是多少？", "2030年西城地区生产总值是多少？"):
+        a = assistant.ask(question)
+        assert a.abstained and not a.citations and "未找到" in a.answer, question
+        assert len(a.passages) >= 5  # shown as possibly related
+    assert "其他年份" in assistant.ask("2015年西城三级税收是多少？").answer
+
+
+def test_target_is_not_given_where_an_actual_is_asked(assistant) -> None:
+    a = assistant.ask("2014年西城实际新增了多少张养老床位？")
+    assert a.abstained
+
+
+def test_lead_unit_comes_from_the_table_field(assistant) -> None:
+    a = assistant.ask("提升消防“秒级响应”能力由哪个单位负责？")
+    assert "西城消防支队" in a.answer and a.citations[0].doc_id == "2020-key-tasks-status"
+
+
+def test_status_comes_from_the_matching_rows_status(assistant) -> None:
+    a = assistant.ask("西单文化广场城市森林二期建好了吗？")
+    assert "未能按计划" in a.answer and a.answer.startswith("未按计划完成")
+
+
+def test_plan_and_actual_sides_are_each_cited(assistant) -> None:
+    a = assistant.ask("2020年义务教育学位计划新增多少？实际新增了多少？")
+    assert "5000个" in a.answer and "12482个" in a.answer
+    assert [c.doc_id for c in a.citations] == ["2020-work-report", "2020-key-tasks-status"]
+
+
+def test_difference_is_computed_when_asked(assistant) -> None:
+    a = assistant.ask("2013年和2019年地区生产总值差多少？")
+    assert "2800亿元" in a.answer and "4500亿元" in a.answer and "相差1700亿元" in a.answer
+
+
+def test_follow_up_uses_the_conversation(assistant) -> None:
+    a = assistant.ask("那2013年呢？", history=["2019年地区生产总值是多少？"])
+    assert a.rewritten.startswith("2013年") and "2800亿元" in a.answer
+
+
+def test_filters_restrict_the_sources(assistant) -> None:
+    a = assistant.ask("地区生产总值是多少？", doc_ids=["2006-work-report"])
+    assert {p.doc.doc_id for p in a.passages} == {"2006-work-report"} and "960亿元" in a.answer
+    b = assistant.ask("地区生产总值是多少？", years=(2013,))
+    assert "2800亿元" in b.answer
+
+
+def test_json_contract(assistant) -> None:
+    out = assistant.ask_json("2019年改造了多少座公厕？")
+    assert set(out) == {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+    assert set(out["citations"][0]) == {"n", "source", "title", "year", "section", "text", "start", "end"}
+    assert set(out["passages"][0]) == {"rank", "source", "title", "section", "text", "score"}
+    assert [p["rank"] for p in out["passages"]] == list(range(1, len(out["passages"]) + 1)) and len(out["passages"]) >= 5
+    assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
+    assert out["citations"][0]["source"] == "2020-work-report.txt"
+
+
+@pytest.mark.parametrize("mode", ["keyword", "dense"])
+def test_single_retrievers_still_answer(assistant, mode: str) -> None:
+    a = assistant.ask("2019年改造了多少座公厕？", mode=mode)
+    assert "169座" in a.answer

@@ -1,0 +1,68 @@
+"""Question understanding: years, kinds, terms, sub-questions, follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.understand import analyse, classify, normalise_question, parse_years
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("2019年社会消费品零售总额是多少？", (2019,)),
+        ("13年新增了多少学位？", (2013,)),
+        ("“十三五”收官那一年新水用量是多少", (2020,)),
+        ("十二五期间", (2011, 2012, 2013, 2014, 2015)),
+        ("2004到2006年", (2004, 2005, 2006)),
+        ("2012—2016这五年", (2012, 2013, 2014, 2015, 2016)),
+        ("13个片区电力架空线入地", ()),
+        ("2017年报告里提出的发展愿景", ()),  # a document, not a year asked about
+    ],
+)
+def test_years(text: str, years: tuple[int, ...]) -> None:
+    assert parse_years(text) == years
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("背街小巷整治是哪个部门牵头的？", "unit"),
+        ("这事归谁管？", "unit"),
+        ("西单文化广场城市森林二期建好了吗？", "status"),
+        ("地安门外大街项目进展如何？", "status"),
+        ("“商道”是由哪几条大街组成的？", "list"),
+        ("2019年改造了多少座公厕？", "number"),
+        ("“双增计划”具体指什么？", "fact"),
+    ],
+)
+def test_kinds(text: str, kind: str) -> None:
+    assert classify(text) == kind
+
+
+def test_terms_drop_question_words_and_expand_colloquial_names() -> None:
+    q = analyse("2006年西城GDP预计有多少？")
+    flat = [alt for alts in q.terms for alt in alts]
+    assert any("地区生产总值" in t for t in flat)
+    assert not any(w in flat for w in ("多少", "西城", "2006"))
+
+
+def test_compound_questions_split_into_sides() -> None:
+    by_year = analyse("PM2.5年均浓度，2019年和2020年各是多少？")
+    assert [p.years for p in by_year.parts] == [(2019,), (2020,)]
+    plan_actual = analyse("2020年义务教育学位计划新增多少？实际新增了多少？")
+    first, second = plan_actual.parts
+    assert first.wants_plan and not first.wants_actual and second.wants_actual and not second.wants_plan
+    assert second.years == (2020,) and any("义务教育学位" in alts[0] for alts in second.terms)
+    assert not analyse("13个片区电力架空线入地，2020年干完了吗？").is_compound
+
+
+def test_follow_up_is_rewritten_from_the_previous_question() -> None:
+    first = analyse("2019年地区生产总值是多少？")
+    follow = analyse("那2013年呢？", first)
+    assert follow.years == (2013,) and follow.text.startswith("2013年地区生产总值")
+
+
+def test_other_places_and_hostile_text() -> None:
+    assert analyse("朝阳区2013年GDP是多少？").other_places == ("朝阳",)
+    assert normalise_question("  多少\x00\x07？\n\n ") == "多少？"
