@@ -21,9 +21,10 @@ NUMBER_RE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|公里|平方米|"
     r"公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克)|[万亿])|[一二三四五六七八九十两]+(?:连冠|大|项|个|条)|第[一二三四五六七八九十]"
 )
-_NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|暂停|未按|滞后|无法")
+_NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
 _DONE = re.compile(r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标")
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
+_STATUS_CHARS = 120  # a status answer quotes at most this much
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME = re.compile(r"全区|西城|我区")
 _ELSEWHERE = re.compile(r"北京市(?!西城)")
@@ -213,13 +214,13 @@ def _from_table(q: Question, passages: list[Passage], idf: Idf, min_support: flo
 
 
 def status_verdict(status: str) -> str:
+    """A one-phrase verdict on a task's status, from the words of the status itself."""
     if _NEGATIVE.search(status):
         return "未按计划完成"
-    if _DONE.search(status):
-        return "已完成"
+    done = _DONE.search(status) or re.search(r"完成|建成|完工|通车|投入使用", status)
     if _ONGOING.search(status):
-        return "正在推进"
-    return "完成情况"
+        return "部分完成，其余仍在进行中" if done else "进行中"
+    return "已完成" if done else "完成情况"
 
 
 def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
@@ -233,7 +234,7 @@ def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
         ranked.append((2 * coverage(q.terms, s.text, idf) + marker, s))
     ranked.sort(key=lambda x: -x[0])
     chosen = sorted((s for _, s in ranked[:2]), key=lambda s: s.start)
-    if chosen[-1].end - chosen[0].start > max_chars:
+    if chosen[-1].end - chosen[0].start > _STATUS_CHARS:
         chosen = [ranked[0][1]]
     start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + max_chars)
     evidence = text[start:end]

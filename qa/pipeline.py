@@ -149,6 +149,9 @@ class Assistant:
 
     def _retrieve(self, q: Question, k: int, doc_ids: list[str] | None, mode: str) -> list[Passage]:
         allowed = doc_ids
+        if q.doc_years:  # "2017年报告里…": that document, whatever years it speaks of
+            named = [d.doc_id for d in self.index.docs.values() if d.year in q.doc_years]
+            allowed = (named if allowed is None else [d for d in allowed if d in named]) or allowed
         if q.years:
             by_year = docs_for_years(self.index, q.years)
             allowed = by_year if allowed is None else [d for d in allowed if d in by_year]
@@ -185,13 +188,18 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
     """Answer text with [n] markers, and the citations the markers point to."""
     citations: list[Citation] = []
     segments: list[str] = []
+    cited: set[tuple[int, int, int]] = set()
     for side, draft in drafts:
         label = _label(side) if len(drafts) > 1 else ""
+        claims = [c for c in draft.claims if (c.passage.row, c.start, c.end) not in cited]
+        if draft.claims and not claims:  # this side is answered by what an earlier side already said
+            continue
+        cited.update((c.passage.row, c.start, c.end) for c in claims)
         if draft.abstained:
             segments.append(f"{label + '：' if label else ''}{not_found(side, draft, index)}")
             continue
         parts = []
-        for claim in draft.claims:
+        for claim in claims:
             citations.append(_cite(len(citations) + 1, claim))
             parts.append(f"{claim.text}[{len(citations)}]")
         segments.append(f"{label + '：' if label else ''}{'；'.join(parts)}")
