@@ -6,7 +6,8 @@
     print(answer.answer, answer.citations[0].quote)
 """
 
+from .guard import BadQuestion
 from .pipeline import Answer, Assistant, Citation, numbers_supported
 from .service import load_assistant
 
-__all__ = ["Answer", "Assistant", "Citation", "load_assistant", "numbers_supported"]
+__all__ = ["Answer", "Assistant", "BadQuestion", "Citation", "load_assistant", "numbers_supported"]

@@ -36,6 +36,35 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "连冠": ("连冠",),
 }
 
+# English (or mixed) questions: report terms for common English names, and words that carry no topic.
+ENGLISH: dict[str, str] = {
+    "gross domestic product": "地区生产总值",
+    "gdp": "地区生产总值",
+    "tax revenue": "三级税收",
+    "budget revenue": "一般公共预算收入",
+    "fiscal revenue": "一般公共预算收入",
+    "retail sales": "社会消费品零售总额",
+    "disposable income": "人均可支配收入",
+    "income": "人均可支配收入",
+    "unemployment rate": "城镇登记失业率",
+    "school places": "学位",
+    "public toilets": "公厕",
+    "toilets": "公厕",
+    "green space": "绿地",
+    "water use": "新水用量",
+    "illegal buildings": "违法建设",
+    "how many": "多少",
+    "how much": "多少",
+    "which department": "哪个部门",
+    "who is responsible": "谁负责",
+    "who leads": "谁牵头",
+    "completed": "完成了吗",
+}
+ENGLISH_STOPWORDS = frozenset(
+    "what was is are were the a an of in on for to did does do xicheng district beijing please tell me about "
+    "total number amount value year".split()
+)
+
 # Beijing's other districts (and the old ones merged into Xicheng are not "other").
 OTHER_PLACES: tuple[str, ...] = (
     "东城", "朝阳", "海淀", "丰台", "石景山", "门头沟", "房山", "通州", "顺义",

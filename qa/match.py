@@ -47,7 +47,9 @@ class Idf:
 
     def __call__(self, gram: str) -> float:
         d = self._df.get(gram)
-        return self._unknown if d is None else math.log(1 + self._n / d)
+        if d is None:  # an English word the reports never use ("what", "the") is no evidence either way
+            return 0.0 if gram.isascii() else self._unknown
+        return math.log(1 + self._n / d)
 
     def mass(self, gs: Iterable[str]) -> float:
         return sum(self(g) for g in gs)

@@ -16,8 +16,10 @@ from index import Index, Settings, load_embedder, load_index
 from .extract import NUMBER_RE, Claim, Draft, extract
 from .match import Idf
 from .retrieve import Passage, Retriever, docs_for_years
-from .understand import Question, analyse, normalise_question
+from .guard import check_question
+from .understand import Question, analyse
 
+_HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
 _DIFF_RE = re.compile(r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|变化")
 _NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)")
@@ -111,11 +113,16 @@ class Assistant:
         mode: str | None = None,
         k: int | None = None,
     ) -> Answer:
-        """Answer one question; ``history`` holds earlier questions of the conversation."""
+        """Answer one question; ``history`` holds earlier questions of the conversation.
+
+        Raises :class:`~qa.guard.BadQuestion` (a message for the user) for input with nothing to answer.
+        """
         t0 = time.perf_counter()
         mode = mode or self.settings.retrieval_mode
         k = k or self.settings.top_k
-        q = self.understand(question, history)
+        question, notice = check_question(question, self.settings.max_question_chars)
+        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-_HISTORY:]
+        q = self.understand(question, [h[: self.settings.max_question_chars] for h in history])
         if years:
             q = _with_years(q, tuple(years))
         sides = list(q.parts) if q.is_compound else [q]
@@ -135,9 +142,9 @@ class Assistant:
         passages = _rerank_shown(shown, k)
         total = (time.perf_counter() - t0) * 1000
         return Answer(
-            question=normalise_question(question),
+            question=question,
             rewritten=q.text,
-            answer=text,
+            answer=notice + text,
             abstained=not citations,
             citations=citations,
             passages=passages,

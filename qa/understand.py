@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
-from .lexicon import OTHER_PLACES, alternatives
+from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
@@ -129,9 +129,20 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(alternatives(p) for p in pieces)
 
 
+def from_english(text: str) -> str:
+    """English phrases the reports use in Chinese are put in Chinese; English function words go."""
+    if not re.search(r"[A-Za-z]{3,}", text):
+        return text
+    for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
+        text = re.sub(rf"(?i)\b{re.escape(phrase)}\b", zh, text)
+    text = re.sub(r"(?i)\b[a-z]+\b", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text)
+    text = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%年])", r"\1年", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def analyse(text: str, context: Question | None = None) -> Question:
     """One question, possibly compound; ``context`` is the previous question in a conversation."""
-    text = normalise_question(text)
+    text = from_english(normalise_question(text))
     parts = split_parts(text)
     if len(parts) > 1:
         subs: list[Question] = []
