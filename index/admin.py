@@ -31,7 +31,9 @@ def safe_name(name: str) -> str:
     if not _SAFE_NAME.match(name):
         raise AdminError(f"文件名不合法: {name!r}")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise AdminError(f"不支持的文件类型 {Path(name).suffix or '(无后缀)'}；支持: {', '.join(sorted(SUPPORTED_SUFFIXES))}")
+        raise AdminError(
+            f"不支持的文件类型 {Path(name).suffix or '(无后缀)'}；支持: {', '.join(sorted(SUPPORTED_SUFFIXES))}"
+        )
     return name
 
 

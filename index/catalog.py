@@ -49,7 +49,9 @@ def infer_meta(path: Path, text: str, kind: str) -> DocMeta:
     title = _infer_title(head, path)
     date = _infer_date(head)
     reviewed = sorted({int(y) for y in re.findall(_YEAR + r"年(?:工作回顾|重点工作.{0,6}完成情况)", text)})
-    planned = sorted({int(y) for y in re.findall(_YEAR + r"年(?:工作安排|主要工作任务|重点工作安排|工作总体要求)", text)})
+    planned = sorted(
+        {int(y) for y in re.findall(_YEAR + r"年(?:工作安排|主要工作任务|重点工作安排|工作总体要求)", text)}
+    )
     year = _first_year(path.stem) or _first_year(title) or (int(date[:4]) if date else None)
     if not reviewed and kind == "task_table" and year:
         reviewed = [year]
@@ -83,9 +85,7 @@ def _infer_title(head: str, path: Path) -> str:
 
 
 def _infer_date(head: str) -> str:
-    m = re.search(_YEAR + r"年(\d{1,2})月(\d{1,2})日", head) or re.search(
-        _YEAR + r"-(\d{1,2})-(\d{1,2})", head
-    )
+    m = re.search(_YEAR + r"年(\d{1,2})月(\d{1,2})日", head) or re.search(_YEAR + r"-(\d{1,2})-(\d{1,2})", head)
     if not m:
         return ""
     y, mo, d = m.groups()

@@ -48,9 +48,7 @@ _HTML_SPACE_RUN = re.compile(r"[ \t\n\r\f]+")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"
 _HTML_CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\f]*[\r\n][ \t\n\r\f]*(?=[{_CJK}])")
 _HTML_CELLS = ("td", "th")
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # Declared legacy Chinese charsets are routinely mislabelled subsets of GB18030.
 _CHARSET_SUPERSETS = {
     "gb2312": "gb18030",
@@ -73,9 +71,7 @@ def load_text(path: Path, max_bytes: int | None = None) -> str:
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise LoadError(
-            f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; supported: {supported}"
-        )
+        raise LoadError(f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; supported: {supported}")
     data = _read_bytes(path, max_bytes)
     text = reader(data, path.name)
     if not text.strip():
@@ -90,14 +86,10 @@ def _read_bytes(path: Path, max_bytes: int | None) -> bytes:
             raise LoadError(f"{path.name}: file not found")
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise LoadError(
-                f"{path.name}: file is {size} bytes, over the limit of {max_bytes} bytes"
-            )
+            raise LoadError(f"{path.name}: file is {size} bytes, over the limit of {max_bytes} bytes")
         data = path.read_bytes()
     except OSError as exc:
-        raise LoadError(
-            f"{path.name}: cannot read file ({exc.strerror or exc})"
-        ) from exc
+        raise LoadError(f"{path.name}: cannot read file ({exc.strerror or exc})") from exc
     if not data:
         raise LoadError(f"{path.name}: file is empty")
     return data
@@ -143,12 +135,7 @@ def _detect(data: bytes) -> str | None:
 
 def _looks_binary(text: str) -> bool:
     """True when too many characters are controls or U+FFFD, as in a renamed image/archive."""
-    bad = sum(
-        1
-        for ch in text
-        if ch == "\ufffd"
-        or (unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
-    )
+    bad = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS))
     return bad > _MAX_CONTROL_RATIO * len(text)
 
 
@@ -219,9 +206,7 @@ def _open_pdf(data: bytes, name: str) -> pypdf.PdfReader:
         locked = reader.is_encrypted and not reader.decrypt("")
         page_count = 0 if locked else len(reader.pages)
     except (DependencyError, NotImplementedError) as exc:
-        raise LoadError(
-            f"{name}: PDF is encrypted with an unsupported cipher ({exc})"
-        ) from exc
+        raise LoadError(f"{name}: PDF is encrypted with an unsupported cipher ({exc})") from exc
     except Exception as exc:  # truncated/garbled files fail anywhere in pypdf's parser
         raise LoadError(f"{name}: corrupt PDF ({exc})") from exc
     if locked:

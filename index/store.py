@@ -45,7 +45,9 @@ from .schema import Chunk, DocMeta
 FORMAT_VERSION = 2
 _INGEST_MODULES = ("load.py", "clean.py", "structure.py", "table.py", "catalog.py", "ingest.py", "chunk.py")
 # The ingestion code itself: a change to how text is cleaned or chunked re-ingests every document.
-CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() for m in _INGEST_MODULES)).hexdigest()[:16]
+CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() for m in _INGEST_MODULES)).hexdigest()[
+    :16
+]
 _CURRENT = "current"
 _FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
 
@@ -111,7 +113,7 @@ class Index:
             params = _search_params(self.faiss, faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
         k = min(k, len(self.chunks))
         scores, ids = self.faiss.search(query_vec.reshape(1, -1).astype(np.float32), k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         scores = self.keyword.scores(query)
@@ -183,7 +185,9 @@ def read_manifest(settings: Settings) -> dict | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise IndexUnavailable(f"index manifest {path} is unreadable ({exc}); rebuild with: python -m index build --force") from exc
+        raise IndexUnavailable(
+            f"index manifest {path} is unreadable ({exc}); rebuild with: python -m index build --force"
+        ) from exc
 
 
 def load_index(settings: Settings, check_settings: bool = True) -> Index:
@@ -202,12 +206,16 @@ def load_index(settings: Settings, check_settings: bool = True) -> Index:
             )
     try:
         raw_docs = json.loads((path / "documents.json").read_text(encoding="utf-8"))
-        chunks = [Chunk.from_dict(json.loads(x)) for x in (path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()]
+        chunks = [
+            Chunk.from_dict(json.loads(x)) for x in (path / "chunks.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
         vectors = np.load(path / "vectors.npy")
         faiss_index = faiss.read_index(str(path / "faiss.index"))
         keyword = KeywordIndex.load(path / "keyword")
     except Exception as exc:  # any decoding failure means a damaged index
-        raise IndexUnavailable(f"index at {path} cannot be read ({exc}); rebuild with: python -m index build --force") from exc
+        raise IndexUnavailable(
+            f"index at {path} cannot be read ({exc}); rebuild with: python -m index build --force"
+        ) from exc
     docs = {d["meta"]["doc_id"]: DocMeta.from_dict(d["meta"]) for d in raw_docs}
     texts = {d["meta"]["doc_id"]: d["text"] for d in raw_docs}
     return Index(path.resolve(), manifest, docs, texts, chunks, vectors, faiss_index, keyword)
@@ -279,7 +287,12 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     doc_entries: dict[str, dict] = {}
     report = BuildReport([], [], [], {}, 0, 0.0)
     for path in corpus_files(settings.corpus_dir):
-        entry = {"file": path.name, "sha256": _sha256(path), "catalog": _digest(catalog.get(path.stem)), "code": CODE_VERSION}
+        entry = {
+            "file": path.name,
+            "sha256": _sha256(path),
+            "catalog": _digest(catalog.get(path.stem)),
+            "code": CODE_VERSION,
+        }
         reused = _reuse(old, path.stem, entry, settings)
         if reused:
             meta, text, chunks, vectors = reused

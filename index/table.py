@@ -155,9 +155,7 @@ def _group_rows(body: list[str]) -> tuple[list[_SourceRow], list[str]]:
             break
         elif text and rows:
             last = rows[-1]
-            rows[-1] = _SourceRow(
-                last.category, last.number, last.rest, (*last.extra, text)
-            )
+            rows[-1] = _SourceRow(last.category, last.number, last.rest, (*last.extra, text))
         elif text:
             notes.append(text)
     return rows, notes
@@ -187,16 +185,12 @@ def _recurring_units(sources: list[_SourceRow]) -> frozenset[str]:
     this lets a row whose task lacks a closing "。" still be split at the name.
     """
     counts = Counter(
-        split.units[0]
-        for split in (_split_line(source.rest, frozenset()) for source in sources)
-        if split.units
+        split.units[0] for split in (_split_line(source.rest, frozenset()) for source in sources) if split.units
     )
     return frozenset(name for name, count in counts.items() if count > 1)
 
 
-def _assemble(
-    head: list[str], sources: list[_SourceRow], vocabulary: frozenset[str]
-) -> tuple[str, list[TaskRow]]:
+def _assemble(head: list[str], sources: list[_SourceRow], vocabulary: frozenset[str]) -> tuple[str, list[TaskRow]]:
     """Join the head lines and one line per row, recording each row's offsets."""
     lines = list(head)
     offset = sum(len(line) + 1 for line in lines)
@@ -264,20 +258,12 @@ def _first_unit_start(text: str, vocabulary: frozenset[str]) -> int | None:
     The task ends with a sentence, so a unit-shaped name after "。" opens the
     units; a name known to lead other rows marks them even without the "。".
     """
-    starts = [
-        m.end()
-        for m in re.finditer("。", text)
-        if _unit_end(text, m.end(), vocabulary, False)
-    ]
-    starts += [
-        m.start() for name in vocabulary for m in re.finditer(re.escape(name), text)
-    ]
+    starts = [m.end() for m in re.finditer("。", text) if _unit_end(text, m.end(), vocabulary, False)]
+    starts += [m.start() for name in vocabulary for m in re.finditer(re.escape(name), text)]
     return min(starts, default=None)
 
 
-def _read_units(
-    text: str, start: int, vocabulary: frozenset[str]
-) -> tuple[tuple[str, ...], int]:
+def _read_units(text: str, start: int, vocabulary: frozenset[str]) -> tuple[tuple[str, ...], int]:
     """The run of unit names from `start` and the offset where the status begins.
 
     A second name fused straight onto the first must be a known name, because
@@ -302,9 +288,7 @@ def _read_units(
     return tuple(units), end
 
 
-def _unit_end(
-    text: str, start: int, vocabulary: frozenset[str], unprefixed_ok: bool
-) -> int | None:
+def _unit_end(text: str, start: int, vocabulary: frozenset[str], unprefixed_ok: bool) -> int | None:
     """End of the unit name at `start`, with its alias.
 
     A known name wins over a longer shape when another known name follows it
@@ -314,9 +298,7 @@ def _unit_end(
     known = _known_end(text, start, vocabulary)
     shaped = _shaped_end(text, start, unprefixed_ok)
     shape_wins = known is None or (
-        shaped is not None
-        and shaped > known
-        and _known_end(text, known, vocabulary) is None
+        shaped is not None and shaped > known and _known_end(text, known, vocabulary) is None
     )
     end = shaped if shape_wins else known
     if end is None:
@@ -348,9 +330,7 @@ def _shaped_end(text: str, start: int, unprefixed_ok: bool) -> int | None:
     run_end = start
     while run_end < limit and _CJK.match(text[run_end]):
         run_end += 1
-    ends = [
-        e for e in range(start + 2, run_end + 1) if text.endswith(suffixes, start, e)
-    ]
+    ends = [e for e in range(start + 2, run_end + 1) if text.endswith(suffixes, start, e)]
     if not ends:
         return None
     end = _last_linked_end(text, start, ends, suffixes)
@@ -358,9 +338,7 @@ def _shaped_end(text: str, start: int, unprefixed_ok: bool) -> int | None:
     return branch.end() if branch else end
 
 
-def _last_linked_end(
-    text: str, start: int, ends: list[int], suffixes: tuple[str, ...]
-) -> int:
+def _last_linked_end(text: str, start: int, ends: list[int], suffixes: tuple[str, ...]) -> int:
     """Where the name ends among the places a suffix ends, the first one or later.
 
     The name runs on past a suffix only to one ending within two characters

@@ -22,7 +22,9 @@ NUMBER_RE = re.compile(
     r"公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克)|[万亿])|[一二三四五六七八九十两]+(?:连冠|大|项|个|条)|第[一二三四五六七八九十]"
 )
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
-_DONE = re.compile(r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标")
+_DONE = re.compile(
+    r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
+)
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
 _STATUS_CHARS = 120  # a status answer quotes at most this much
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
@@ -195,7 +197,11 @@ def _from_table(q: Question, passages: list[Passage], idf: Idf, min_support: flo
     if not rows:
         return None
     scored = [
-        (max(coverage(q.terms, p.chunk.fields["task"], idf), 0.9 * coverage(q.terms, p.chunk.text, idf)) + 0.02 / p.rank, p)
+        (
+            max(coverage(q.terms, p.chunk.fields["task"], idf), 0.9 * coverage(q.terms, p.chunk.text, idf))
+            + 0.02 / p.rank,
+            p,
+        )
         for p in rows
     ]
     cover, best = max(scored, key=lambda x: x[0])

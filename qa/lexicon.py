@@ -61,8 +61,36 @@ ENGLISH: dict[str, str] = {
     "completed": "完成了吗",
 }
 ENGLISH_STOPWORDS = frozenset(
-    "what was is are were the a an of in on for to did does do xicheng district beijing please tell me about "
-    "total number amount value year".split()
+    [
+        "what",
+        "was",
+        "is",
+        "are",
+        "were",
+        "the",
+        "a",
+        "an",
+        "of",
+        "in",
+        "on",
+        "for",
+        "to",
+        "did",
+        "does",
+        "do",
+        "xicheng",
+        "district",
+        "beijing",
+        "please",
+        "tell",
+        "me",
+        "about",
+        "total",
+        "number",
+        "amount",
+        "value",
+        "year",
+    ]
 )
 
 # Beijing's other districts (and the old ones merged into Xicheng are not "other").

@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from index import Index, Settings, load_embedder, load_index
 
 from .extract import NUMBER_RE, Claim, Draft, extract
+from .guard import check_question
 from .match import Idf
 from .retrieve import Passage, Retriever, docs_for_years
-from .guard import check_question
 from .understand import Question, analyse
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
 _DIFF_RE = re.compile(r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|变化")
-_NUM_UNIT = re.compile(r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)")
+_NUM_UNIT = re.compile(
+    r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)"
+)
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ class Assistant:
             t = time.perf_counter()
             passages = self._retrieve(side, k, doc_ids, mode)
             retrieve_ms += (time.perf_counter() - t) * 1000
-            drafts.append((side, extract(side, passages, self.idf, self.settings.min_support, self.settings.max_answer_chars)))
+            drafts.append(
+                (side, extract(side, passages, self.idf, self.settings.min_support, self.settings.max_answer_chars))
+            )
             shown.extend(p for p in passages if p.row not in {s.row for s in shown})
         if len(shown) < _MIN_SHOWN:  # no report covers the year: still show the closest passages, as related
             seen = {p.row for p in shown}

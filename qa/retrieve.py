@@ -50,9 +50,7 @@ class Retriever:
         parts = [self._rows_by_doc[d] for d in doc_ids if d in self._rows_by_doc]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def search(
-        self, text: str, k: int = 10, doc_ids: list[str] | None = None, mode: str = "hybrid"
-    ) -> list[Passage]:
+    def search(self, text: str, k: int = 10, doc_ids: list[str] | None = None, mode: str = "hybrid") -> list[Passage]:
         """Top-k passages for ``text``, only from ``doc_ids`` when given."""
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}: use one of {MODES}")

@@ -19,17 +19,34 @@ _PLAN_RE = re.compile(r"[“\"]?十([一二三四五])五[”\"]?(收官|开局|
 _RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年?")
 # "2017年政府工作报告里…": a year that names a document, not what is asked about.
 _DOC_REF_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:的)?(?:西城区?)?(?:政府)?(?:工作)?报告")
-_TIME_WORDS = re.compile(r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年")
+_TIME_WORDS = re.compile(
+    r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年"
+)
 _YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _SHORT_YEAR_RE = re.compile(r"(?<![\d.])([0-2]\d)\s*年(?!代)")
 _FOLLOW_UP_RE = re.compile(r"^(那|那么|那在|还有|再问|那要是)?.{0,12}(呢|怎么样|如何)[？?]?$")
 
 KINDS = ("unit", "status", "list", "number", "fact")
 _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("unit", re.compile(r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管|管)|归谁|由谁|牵头单位|负责单位|主责单位|牵头部门")),
-    ("status", re.compile(r"了[吗没]|了没有|过没有|完成没|干完|做完|进展|完成情况|进度|怎么样了|如何了|结果如何|结果怎样|到位了|落地了")),
+    (
+        "unit",
+        re.compile(
+            r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管|管)|归谁|由谁|牵头单位|负责单位|主责单位|牵头部门"
+        ),
+    ),
+    (
+        "status",
+        re.compile(
+            r"了[吗没]|了没有|过没有|完成没|干完|做完|进展|完成情况|进度|怎么样了|如何了|结果如何|结果怎样|到位了|落地了"
+        ),
+    ),
     ("list", re.compile(r"哪[些几两三四五六七八九十]|都有(什么|啥)|包括(什么|哪)|有什么(内容|措施)|分别是什么|由哪")),
-    ("number", re.compile(r"多少|几(?!乎)[个座处家条所项次年位倍人户万亿件名天连块张辆部台场]|几连冠|排第几|第几|比例|占比|百分之|多大|多高|多长|多远|多少钱|增长了?多|下降了?多|率是")),
+    (
+        "number",
+        re.compile(
+            r"多少|几(?!乎)[个座处家条所项次年位倍人户万亿件名天连块张辆部台场]|几连冠|排第几|第几|比例|占比|百分之|多大|多高|多长|多远|多少钱|增长了?多|下降了?多|率是"
+        ),
+    ),
 ]
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
@@ -69,7 +86,9 @@ class Question:
 
 
 # Full-width Latin letters and digits as ASCII; Chinese punctuation stays as the user typed it.
-_FULLWIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c - 0xFEE0).isalnum() or chr(c - 0xFEE0) in ".%"}
+_FULLWIDTH_ALNUM = {
+    c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c - 0xFEE0).isalnum() or chr(c - 0xFEE0) in ".%"
+}
 
 
 def normalise_question(text: str) -> str:
@@ -149,7 +168,9 @@ def analyse(text: str, context: Question | None = None) -> Question:
         for p in parts:
             sub = _analyse_one(p, subs[-1] if subs else context)
             if subs:  # a later side shares the first side's topic ("…计划新增多少？实际新增了多少？")
-                sub = replace(sub, terms=tuple(dict.fromkeys(sub.terms + subs[0].terms)), years=sub.years or subs[0].years)
+                sub = replace(
+                    sub, terms=tuple(dict.fromkeys(sub.terms + subs[0].terms)), years=sub.years or subs[0].years
+                )
             subs.append(sub)
         head = subs[0]
         return replace(

@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """Defaults, with the index kept apart from the app's own."""
-    return Settings(corpus_dir=ROOT / "corpus", index_dir=ROOT / ".cache" / "test-index", var_dir=ROOT / ".cache" / "test-var")
+    return Settings(
+        corpus_dir=ROOT / "corpus", index_dir=ROOT / ".cache" / "test-index", var_dir=ROOT / ".cache" / "test-var"
+    )
 
 
 @pytest.fixture(scope="session")

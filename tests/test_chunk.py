@@ -30,7 +30,7 @@ def test_sentence_lies_whole_inside_one_chunk(index) -> None:
 
 
 def test_chunks_never_cross_a_section(index) -> None:
-    for doc_id, text in index.texts.items():
+    for doc_id in index.texts:
         headings = {h for c in index.chunks if c.doc_id == doc_id for h in c.section}
         for c in index.chunks:
             if c.doc_id == doc_id and not c.fields:

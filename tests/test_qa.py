@@ -89,7 +89,9 @@ def test_json_contract(assistant) -> None:
     assert set(out) == {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
     assert set(out["citations"][0]) == {"n", "source", "title", "year", "section", "text", "start", "end"}
     assert set(out["passages"][0]) == {"rank", "source", "title", "section", "text", "score"}
-    assert [p["rank"] for p in out["passages"]] == list(range(1, len(out["passages"]) + 1)) and len(out["passages"]) >= 5
+    assert [p["rank"] for p in out["passages"]] == list(range(1, len(out["passages"]) + 1)) and len(
+        out["passages"]
+    ) >= 5
     assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
     assert out["citations"][0]["source"] == "2020-work-report.txt"
 

@@ -41,7 +41,9 @@ class CountingEmbedder:
 def _small_corpus(tmp_path: Path) -> Settings:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "a-report.txt").write_text("一、2013年工作回顾\n地区生产总值预计实现2800亿元。\n新增学位3000余个。\n", encoding="utf-8")
+    (corpus / "a-report.txt").write_text(
+        "一、2013年工作回顾\n地区生产总值预计实现2800亿元。\n新增学位3000余个。\n", encoding="utf-8"
+    )
     (corpus / "b-report.md").write_text("一、2019年工作回顾\n完成169座公厕升级改造。\n", encoding="utf-8")
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", var_dir=tmp_path / "var")
 
