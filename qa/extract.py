@@ -226,7 +226,7 @@ def status_verdict(status: str) -> str:
     done = _DONE.search(status) or re.search(r"完成|建成|完工|通车|投入使用", status)
     if _ONGOING.search(status):
         return "部分完成，其余仍在进行中" if done else "进行中"
-    return "已完成" if done else "完成情况"
+    return "已完成" if done else ""
 
 
 def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
@@ -244,4 +244,5 @@ def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
         chosen = [ranked[0][1]]
     start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + max_chars)
     evidence = text[start:end]
-    return Claim(f"{status_verdict(evidence)}。{evidence}", row, start, end)
+    verdict = status_verdict(evidence)
+    return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)

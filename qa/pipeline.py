@@ -213,7 +213,8 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
         for claim in claims:
             citations.append(_cite(len(citations) + 1, claim))
             parts.append(f"{claim.text}[{len(citations)}]")
-        segments.append(f"{label + '：' if label else ''}{'；'.join(parts)}")
+        body = "；".join(parts)
+        segments.append(f"{label}：{body}" if label and not body.startswith(label) else body)
     if not citations:
         return not_found(q, drafts[0][1], index) + _possibly_related_note(), []
     text = "；".join(segments) if len(segments) > 1 else segments[0]
