@@ -57,6 +57,8 @@ def infer_meta(path: Path, text: str, kind: str) -> DocMeta:
         reviewed = [year]
     if not reviewed and year and kind == "work_report":
         reviewed = [year - 1]
+    if not reviewed:  # no review heading and no year to go by: the years the text speaks of
+        reviewed = sorted({int(y) for y in re.findall(_YEAR + r"\s*年", text)})
     if not planned and year and kind == "work_report":
         planned = [year]
     return DocMeta(

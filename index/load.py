@@ -27,6 +27,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 from pypdf.errors import DependencyError
 
+_COMMON_SIMPLIFIED = 0.95  # share of GB2312 characters in real simplified Chinese text (~99.9%)
 # Above this share of control/replacement characters a "text" file is binary.
 _MAX_CONTROL_RATIO = 0.05
 _ALLOWED_CONTROLS = frozenset("\t\n\r\f\v")
@@ -128,9 +129,34 @@ def _try_decode(data: bytes, encoding: str | None) -> str | None:
 
 
 def _detect(data: bytes) -> str | None:
-    """Guess the legacy encoding; ``None`` when charset-normalizer finds none that fits."""
+    """Guess the legacy encoding; ``None`` when charset-normalizer finds none that fits.
+
+    Mainland government files are GB-encoded: GB18030 is taken when it decodes
+    the bytes into common simplified characters (GB2312's set), which Big5 or
+    other bytes misread as GBK rarely do.  Detection alone mistakes short GBK
+    text for Big5.
+    """
+    gb = _try_decode(data, "gb18030")
+    if gb is not None and _mostly_common_simplified(gb):
+        return gb
     best = from_bytes(data).best()
     return None if best is None else str(best)
+
+
+def _mostly_common_simplified(text: str) -> bool:
+    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not cjk:
+        return False
+    common = sum(1 for c in cjk if _encodable(c, "gb2312"))
+    return common >= _COMMON_SIMPLIFIED * len(cjk)
+
+
+def _encodable(char: str, encoding: str) -> bool:
+    try:
+        char.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _looks_binary(text: str) -> bool:
