@@ -22,17 +22,18 @@ import argparse
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
 import gradio as gr
 
-from index import SUPPORTED_SUFFIXES, AdminError, Settings, add_document, remove_document
-from index.__main__ import _Bars as ConsoleProgress
-from qa import Assistant, load_assistant, web
+from index import SUPPORTED_SUFFIXES, AdminError, BuildReport, Settings, add_document, remove_document
+from index.progress import ConsoleProgress
+from qa import Assistant, BadQuestion, load_assistant, web
 from qa.eval import evaluate, load_testset, write_reports
 from qa.feedback import AppendOnlyLog, feedback_record, vote_name
+from qa.guard import check_question
 
 STREAM_DELAY_S = 0.03  # between streamed pieces of an answer
 EXAMPLES = [
@@ -89,11 +90,15 @@ class Handlers:
     def chat(
         self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str
     ) -> Iterator[tuple[str, list[dict], list[dict], str]]:
-        """Answer with earlier questions as context, streaming the text, then show its sources."""
-        problem = web.question_problem(question or "", self.settings.max_question_chars)
-        if problem:
-            gr.Warning(problem)
-            yield question, messages, turns, gr.skip()
+        """Answer with earlier questions as context, streaming the text, then show its sources.
+
+        Only the first update empties the input box, so a next question typed meanwhile is kept.
+        """
+        try:
+            check_question(question, self.settings.max_question_chars)  # before anything is shown
+        except BadQuestion as exc:
+            gr.Warning(str(exc))
+            yield gr.skip(), messages, turns, gr.skip()
             return
         messages = [*messages, {"role": "user", "content": web.escape_markdown(question.strip())}]
         yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING
@@ -105,10 +110,11 @@ class Handlers:
         )
         key = uuid.uuid4().hex[:12]
         for shown in web.stream_prefixes(answer.answer):
-            yield "", [*messages, {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}], turns, gr.skip()
+            partial = {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}
+            yield gr.skip(), [*messages, partial], turns, gr.skip()
             time.sleep(STREAM_DELAY_S)
         messages.append({"role": "assistant", "content": web.answer_markdown(answer, key=key)})
-        yield "", messages, [*turns, web.turn_record(answer, key)], web.sources_html(answer, key)
+        yield gr.skip(), messages, [*turns, web.turn_record(answer, key)], web.sources_html(answer, key)
 
     def vote(self, turns: list[dict], data: gr.LikeData) -> None:
         """Log a 👍/👎 on an answer; message 2k+1 is the answer to turn k."""
@@ -117,10 +123,10 @@ class Handlers:
 
     def ask(self, question: str) -> dict:
         """Answer one question; returns the JSON of `python -m qa ask --json`."""
-        problem = web.question_problem(question or "", self.settings.max_question_chars)
-        if problem:
-            raise gr.Error(problem)
-        return self.live.assistant.ask_json(question)
+        try:
+            return self.live.assistant.ask_json(question)
+        except BadQuestion as exc:
+            raise gr.Error(str(exc)) from exc
 
     # ------------------------------------------------------------ documents
 
@@ -146,7 +152,7 @@ class Handlers:
         self.audit.append({"time": datetime.now().isoformat(timespec="seconds"), "action": action,
                            "outcome": outcome, **detail})
 
-    def _changed(self, action: str, target: str, run) -> str:
+    def _changed(self, action: str, target: str, run: Callable[[], BuildReport]) -> str:
         """Run an index change, log it and swap in the new index; an AdminError becomes the message."""
         try:
             report = run()
@@ -189,7 +195,7 @@ class Handlers:
         try:
             items = load_testset(file)
         except (OSError, ValueError) as exc:
-            raise gr.Error(f"测试集无法使用：{exc}") from exc
+            raise gr.Error(f"测试集无法使用：{str(exc).replace(file, Path(file).name)}") from exc  # no server paths
         report = evaluate(items, self.live.assistant.ask_json, progress=True)
         out = self.settings.var_dir / "eval" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         paths = write_reports(report, out)
@@ -202,6 +208,7 @@ def _ui_progress(progress: gr.Progress):
 
 
 def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
+    """The page: chat, documents and evaluation tabs, with the queue limits from ``settings``."""
     h = Handlers(settings, assistant)
     index = assistant.index
     admin_on = bool(settings.admin_token)
@@ -227,6 +234,8 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                         gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="试试这些问题")
                     with gr.Column(scale=2):
                         sources = gr.HTML(web.EMPTY_SOURCES, label="引用来源", elem_id="xqa-sources-panel")
+                        gr.Markdown("回答逐字摘自报告原文并注明出处，系统不作推断；引用数据请以原文为准。",
+                                    elem_classes="xqa-note")
             with gr.Tab("文档管理"):
                 gr.Markdown("上传或删除报告需要管理员口令。" if admin_on else
                             f"⚠️ {web.admin_refusal('', None)}设置该变量后重启即可上传、删除报告。")

@@ -7,26 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from tqdm import tqdm
-
 from .admin import AdminError, add_document, remove_document
 from .config import Settings
+from .progress import ConsoleProgress
 from .store import BuildReport, IndexUnavailable, build_index, status
-
-
-class _Bars:
-    """One tqdm bar per stage, fed by the build's progress callback."""
-
-    def __init__(self) -> None:
-        self._bars: dict[str, tqdm] = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        bar = self._bars.get(stage)
-        if bar is None:
-            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr)
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
 
 
 def _print_report(report: BuildReport) -> None:
@@ -66,11 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             print(json.dumps(status(settings), ensure_ascii=False, indent=2))
         elif args.command == "build":
-            _print_report(build_index(settings, force=args.force, progress=_Bars()))
+            _print_report(build_index(settings, force=args.force, progress=ConsoleProgress()))
         elif args.command == "add":
-            _print_report(add_document(settings, args.file, progress=_Bars()))
+            _print_report(add_document(settings, args.file, progress=ConsoleProgress()))
         elif args.command == "remove":
-            _print_report(remove_document(settings, args.doc, progress=_Bars()))
+            _print_report(remove_document(settings, args.doc, progress=ConsoleProgress()))
     except (AdminError, IndexUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,6 +3,7 @@
     python -m qa ask "2019年社会消费品零售总额是多少？"          answer and numbered sources, for a person
     python -m qa ask --json "…"                                 one JSON object (the web API's contract)
     python -m qa ask --json --batch FILE                        one JSON object per input line, in order
+                                                                (a bad question: {"question", "error"})
     options: --year 2019 (repeatable or 2013,2019)  --doc 2020-work-report (repeatable or comma list)
 
 The index is built on first use (progress on stderr, so stdout stays pure
@@ -18,11 +19,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index import IndexUnavailable, Settings
-from index.__main__ import _Bars as ConsoleProgress
+from index.progress import ConsoleProgress
 
+from .guard import BadQuestion
 from .pipeline import Answer, Assistant
 from .service import load_assistant
-from .web import question_problem
 
 MAYBE_SHOWN = 3
 
@@ -86,24 +87,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ask_all(assistant: Assistant, questions: Iterator[str], args: argparse.Namespace, settings: Settings) -> None:
+def _ask_all(assistant: Assistant, questions: Iterator[str], args: argparse.Namespace) -> int:
+    """Answer each question in order; a bad one is reported in its place. Returns how many were bad."""
     years, docs = _years(args.year), _split(args.doc) or None
     unknown = [d for d in docs or [] if d not in assistant.index.docs]
     if unknown:
         raise ValueError(f"没有这些文档：{', '.join(unknown)}；已收录：{', '.join(sorted(assistant.index.docs))}")
+    bad = 0
     for n, question in enumerate(questions):
-        problem = question_problem(question, settings.max_question_chars)
-        if problem:
-            raise ValueError(f"{question[:20]!r}: {problem}")
-        answer = assistant.ask(question, years=years, doc_ids=docs)
+        try:
+            answer = assistant.ask(question, years=years, doc_ids=docs)
+        except BadQuestion as exc:
+            bad += 1
+            if args.json:
+                print(json.dumps({"question": question, "error": str(exc)}, ensure_ascii=False), flush=True)
+            else:
+                print(("\n" if n else "") + f"问：{question}\n无法回答：{exc}", flush=True)
+            continue
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
             print(("\n" if n else "") + format_answer(answer), flush=True)
+    return bad
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Exit status: 0 answered, 2 bad input or no usable index."""
+    """Exit status: 0 all answered, 1 some question was unanswerable as asked, 2 bad input or no usable index."""
     args = _parser().parse_args(argv)
     if (args.question is None) == (args.batch is None):
         _parser().error("give either a question or --batch FILE")
@@ -112,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
         _years(args.year)  # bad options fail before the model loads
         assistant = load_assistant(settings, progress=ConsoleProgress())
         questions = _questions(args.batch) if args.batch else iter([args.question])
-        _ask_all(assistant, questions, args, settings)
+        bad = _ask_all(assistant, questions, args)
     except (OSError, ValueError, IndexUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

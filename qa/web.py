@@ -74,6 +74,7 @@ CSS = """
 .xqa-passage mark {background: #ffe08a; color: inherit; padding: 1px 2px; border-radius: 3px;}
 .xqa-file {padding: 0 12px 10px; font-size: .82rem; color: var(--body-text-color-subdued);}
 .xqa-ref {color: #b8322f; font-weight: 600; cursor: pointer;}
+.xqa-note, .xqa-note p {font-size: .82rem; color: var(--body-text-color-subdued); padding: 0 2px;}
 .xqa-fail {border-left: 3px solid #b8322f;}
 .xqa-fail dl {display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; padding: 10px 12px; margin: 0;}
 .xqa-fail dt {color: var(--body-text-color-subdued);}
@@ -111,15 +112,6 @@ def highlight(text: str, start: int, end: int) -> str:
 
 
 # ---------------------------------------------------------------- chat
-
-
-def question_problem(question: str, max_chars: int) -> str | None:
-    """Why a question cannot be asked, or ``None``; checked before any work is done."""
-    if not question.strip():
-        return "请输入问题。"
-    if len(question) > max_chars:
-        return f"问题过长（{len(question)} 字），请控制在 {max_chars} 字以内。"
-    return None
 
 
 def stream_prefixes(text: str, step: int = 4) -> Iterator[str]:

@@ -172,12 +172,6 @@ def test_admin_refusal():
     assert web.admin_refusal("s3cret", "s3cret") is None
 
 
-def test_question_problem():
-    assert web.question_problem("  ", 10) == "请输入问题。"
-    assert "过长" in web.question_problem("问" * 11, 10)
-    assert web.question_problem("问" * 10, 10) is None
-
-
 def test_evaluation_views_escape_and_list_failures():
     report = {"items": [
         {"id": "d1", "type": "number", "question": "<b>问</b>", "expected": "960亿元", "got": "", "abstained": True,
@@ -210,7 +204,8 @@ def _write_many(path: str, writer: int, count: int) -> None:
 def test_feedback_log_lines_never_interleave_across_threads_and_processes(tmp_path: Path):
     path = tmp_path / "var" / "feedback.jsonl"
     threads = [threading.Thread(target=_write_many, args=(str(path), w, 40)) for w in range(6)]
-    procs = [multiprocessing.get_context("fork").Process(target=_write_many, args=(str(path), 10 + w, 40))
+    # spawn, not fork: a child forked while one of these threads holds the lock would inherit it held
+    procs = [multiprocessing.get_context("spawn").Process(target=_write_many, args=(str(path), 10 + w, 40))
              for w in range(3)]
     for worker in [*threads, *procs]:
         worker.start()

@@ -1,0 +1,91 @@
+"""``python -m qa ask`` run as a user runs it: a subprocess on the session index."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index import Settings
+from qa import Assistant
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+
+
+def run_qa(settings: Settings, tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "XQA_INDEX_DIR": str(settings.index_dir),
+        "XQA_CORPUS_DIR": str(settings.corpus_dir),
+        "XQA_VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "qa", "ask", *args], cwd=ROOT, env=env, input=stdin,
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+def without_timings(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if k != "timings_ms"}
+
+
+def test_ask_prints_the_answer_and_numbered_sources(built_index: Settings, tmp_path: Path):
+    done = run_qa(built_index, tmp_path, "2019年社会消费品零售总额是多少？")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.startswith("问：2019年社会消费品零售总额是多少")
+    assert "1089亿元" in out and "[1]" in out
+    assert "来源：\n[1] 2020年西城区政府工作报告 · 2019年 · 一、2019年工作回顾（2020-work-report.txt）" in out
+    assert "“社会消费品零售总额预计实现1089亿元" in out
+
+
+def test_ask_json_is_the_public_contract(built_index: Settings, tmp_path: Path, assistant: Assistant):
+    done = run_qa(built_index, tmp_path, "--json", "2019年社会消费品零售总额是多少？")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 1 and "社会消费品" in lines[0]  # one object, Chinese unescaped
+    answer = json.loads(lines[0])
+    assert set(answer) == CONTRACT
+    assert without_timings(answer) == without_timings(assistant.ask_json("2019年社会消费品零售总额是多少？"))
+
+
+def test_batch_answers_every_line_in_order(built_index: Settings, tmp_path: Path, assistant: Assistant):
+    questions = ["2019年社会消费品零售总额是多少？", "2019年地区生产总值是多少？", "2013年“拆违”一共拆了多少处？"]
+    batch = tmp_path / "questions.txt"
+    batch.write_text(
+        f"{questions[0]}\n\n{json.dumps({'question': questions[1], 'id': 'x'}, ensure_ascii=False)}\n"
+        f"{questions[2]}\n???\n",
+        encoding="utf-8",
+    )
+    done = run_qa(built_index, tmp_path, "--json", "--batch", str(batch))
+    assert done.returncode == 1, done.stderr  # one line was not a question
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [without_timings(a) for a in answers[:3]] == [without_timings(assistant.ask_json(q)) for q in questions]
+    assert answers[3]["question"] == "???" and answers[3]["error"]
+
+
+def test_year_and_document_filters(built_index: Settings, tmp_path: Path):
+    done = run_qa(built_index, tmp_path, "--json", "--batch", "-", "--year", "2013",
+                  stdin="地区生产总值是多少？\n")
+    assert done.returncode == 0, done.stderr
+    assert {c["source"] for c in json.loads(done.stdout)["citations"]} == {"2014-work-report.txt"}
+    done = run_qa(built_index, tmp_path, "--json", "--doc", "2020-work-report", "地区生产总值是多少？")
+    assert {p["source"] for p in json.loads(done.stdout)["passages"]} == {"2020-work-report.txt"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--doc", "no-such-report", "地区生产总值是多少？"], "没有这些文档：no-such-report"),
+        (["--year", "2O19", "地区生产总值是多少？"], "--year 需要四位年份"),
+    ],
+)
+def test_bad_options_are_explained(built_index: Settings, tmp_path: Path, args: list[str], message: str):
+    done = run_qa(built_index, tmp_path, *args)
+    assert done.returncode == 2 and message in done.stderr and done.stdout == ""
