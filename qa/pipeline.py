@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from index import Index, Settings, load_embedder, load_index
 
@@ -130,7 +130,7 @@ class Assistant:
         sides = list(q.parts) if q.is_compound else [q]
         retrieve_ms = 0.0
         drafts: list[tuple[Question, Draft]] = []
-        shown: list[Passage] = []
+        shown: dict[int, Passage] = {}  # by row: a passage found for two sides is shown once
         for side in sides:
             t = time.perf_counter()
             passages = self._retrieve(side, k, doc_ids, mode)
@@ -138,12 +138,13 @@ class Assistant:
             drafts.append(
                 (side, extract(side, passages, self.idf, self.settings.min_support, self.settings.max_answer_chars))
             )
-            shown.extend(p for p in passages if p.row not in {s.row for s in shown})
+            for p in passages:
+                shown.setdefault(p.row, p)
         if len(shown) < _MIN_SHOWN:  # no report covers the year: still show the closest passages, as related
-            seen = {p.row for p in shown}
-            shown.extend(p for p in self.retriever.search(q.text, k, doc_ids, mode) if p.row not in seen)
+            for p in self.retriever.search(q.text, k, doc_ids, mode):
+                shown.setdefault(p.row, p)
         text, citations = compose(q, drafts, self.index)
-        passages = _rerank_shown(shown, k)
+        passages = _rerank_shown(list(shown.values()), k)
         total = (time.perf_counter() - t0) * 1000
         return Answer(
             question=question,
@@ -172,15 +173,11 @@ class Assistant:
 
 
 def _with_years(q: Question, years: tuple[int, ...]) -> Question:
-    from dataclasses import replace
-
     return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts))
 
 
 def _rerank_shown(passages: list[Passage], k: int) -> list[Passage]:
     """Passages of all sides, best first, numbered again from 1."""
-    from dataclasses import replace
-
     ordered = sorted(passages, key=lambda p: (p.rank, -p.score))[: max(k, _MIN_SHOWN)]
     return [replace(p, rank=i) for i, p in enumerate(ordered, start=1)]
 
