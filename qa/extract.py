@@ -76,10 +76,7 @@ def extract(q: Question, passages: list[Passage], idf: Idf, min_support: float, 
     fitting = [c for c in candidates if _year_fits(q, c)]
     if not fitting:
         return Draft((), max(c.cover for c in candidates), "year")
-    best, (start, end, support) = max(
-        ((c, _answer_window(q, c, idf, max_chars)) for c in sorted(fitting, key=lambda c: -c.score)[:_RESCORE]),
-        key=lambda x: x[0].score - x[0].cover + x[1][2] + _window_bonus(q, x[0].passage.chunk.text[x[1][0] : x[1][1]]),
-    )
+    best, start, end, support = _best_answer(q, fitting, idf, max_chars)
     if support < min_support:
         return Draft((), support, "weak")
     if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
@@ -88,14 +85,27 @@ def extract(q: Question, passages: list[Passage], idf: Idf, min_support: float, 
     return Draft((Claim(text, best.passage, start, start + len(text)),), support)
 
 
-_RESCORE = 5  # sentences whose answer windows are compared
+_RESCORE = 5  # best sentences whose answer windows are compared
 
 
-def _window_bonus(q: Question, window: str) -> float:
-    """The answer itself must hold what was asked for, not just its sentence."""
-    if q.kind == "number" and not NUMBER_RE.search(window):
-        return -0.3
-    return 0.0
+def _best_answer(
+    q: Question, fitting: list[_Candidate], idf: Idf, max_chars: int
+) -> tuple[_Candidate, int, int, float]:
+    """Among the best sentences, the one whose answer window itself is best supported.
+
+    A sentence is scored on all its words; what is shown is a window of it, so
+    the final choice re-scores each candidate with its window's own coverage
+    (and, for a number question, whether the window holds a number at all).
+    """
+    best: tuple[float, _Candidate, int, int, float] | None = None
+    for c in sorted(fitting, key=lambda c: -c.score)[:_RESCORE]:
+        start, end, support = _answer_window(q, c, idf, max_chars)
+        window = c.passage.chunk.text[start:end]
+        score = c.score - c.cover + support - (0.3 if q.kind == "number" and not NUMBER_RE.search(window) else 0.0)
+        if best is None or score > best[0]:
+            best = (score, c, start, end, support)
+    assert best is not None  # fitting is never empty here
+    return best[1:]
 
 
 def _year_fits(q: Question, c: _Candidate) -> bool:
