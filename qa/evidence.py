@@ -117,4 +117,4 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
     if own:
         return bool(own & wanted)
     period = period_years(chunk, doc)
-    return bool(period) and (period <= wanted or max(period) in wanted)
+    return bool(period) and (period <= wanted or (len(wanted) == 1 and max(period) in wanted))

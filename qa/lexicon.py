@@ -34,6 +34,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "文明城区": ("全国文明城区",),
     "双拥": ("双拥模范城",),
     "连冠": ("连冠",),
+    "增长": ("增幅", "增速"),
 }
 
 # English (or mixed) questions: report terms for common English names, and words that carry no topic.

@@ -19,6 +19,8 @@ _PLAN_RE = re.compile(r"[“\"]?十([一二三四五])五[”\"]?(收官|开局|
 _RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年?")
 # "2017年政府工作报告里…": a year that names a document, not what is asked about.
 _DOC_REF_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:的)?(?:西城区?)?(?:政府)?(?:工作)?报告")
+# "2006年比2003年增加了多少": 2003 is the reference the report itself compares with, not a second question.
+_COMPARED_TO_RE = re.compile(r"(?<=年)\s*(?:比|较|相比|比起)\s*(?:19|20)\d{2}\s*年")
 _TIME_WORDS = re.compile(
     r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年"
 )
@@ -103,7 +105,7 @@ def parse_doc_years(text: str) -> tuple[int, ...]:
 
 
 def parse_years(text: str) -> tuple[int, ...]:
-    text = _DOC_REF_RE.sub(" ", text)
+    text = _COMPARED_TO_RE.sub(" ", _DOC_REF_RE.sub(" ", text))
     years: set[int] = set()
     for m in _PLAN_RE.finditer(text):
         first = 1981 + 5 * (_CN_DIGIT[m.group(1)] + 10 - 6)
@@ -136,6 +138,7 @@ def classify(text: str) -> str:
 def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     """Content phrases: the question minus years, question and intent words, punctuation."""
     t = _DOC_REF_RE.sub(" ", text)
+    t = _COMPARED_TO_RE.sub(" ", t)
     t = _TIME_WORDS.sub(" ", t)
     t = _PLAN_RE.sub(" ", t)
     t = _RANGE_RE.sub(" ", t)
@@ -233,7 +236,7 @@ def split_parts(text: str) -> list[str]:
     sentences = [s for s in re.split(r"(?<=[？?])", text) if _PUNCT.sub("", s)]
     if len(sentences) > 1:
         return sentences
-    years = _YEAR_RE.findall(text)
+    years = _YEAR_RE.findall(_COMPARED_TO_RE.sub(" ", text))
     if len(years) >= 2 and not _RANGE_RE.search(text) and re.search(r"和|与|及|、|分别|各|对比|相比|差|变化|比", text):
         head = text
         for y in years:
