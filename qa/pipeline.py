@@ -16,6 +16,7 @@ from index import Index, Settings, load_embedder, load_index
 from .extract import NUMBER_RE, Claim, Draft, extract
 from .guard import check_question
 from .match import Idf
+from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
 from .understand import Question, analyse
 
@@ -144,7 +145,8 @@ class Assistant:
             for p in self.retriever.search(q.text, k, doc_ids, mode):
                 shown.setdefault(p.row, p)
         text, citations = compose(q, drafts, self.index)
-        passages = _rerank_shown(list(shown.values()), k)
+        cited = [c.passage.row for _, d in drafts for c in d.claims]
+        passages = rerank(q, list(shown.values()), cited, self.idf, max(k, _MIN_SHOWN))
         total = (time.perf_counter() - t0) * 1000
         return Answer(
             question=question,
@@ -174,12 +176,6 @@ class Assistant:
 
 def _with_years(q: Question, years: tuple[int, ...]) -> Question:
     return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts))
-
-
-def _rerank_shown(passages: list[Passage], k: int) -> list[Passage]:
-    """Passages of all sides, best first, numbered again from 1."""
-    ordered = sorted(passages, key=lambda p: (p.rank, -p.score))[: max(k, _MIN_SHOWN)]
-    return [replace(p, rank=i) for i, p in enumerate(ordered, start=1)]
 
 
 # ---------------------------------------------------------------- composing
