@@ -4,9 +4,11 @@
 
 A missing index is built *before* the server starts, with tqdm progress on the
 console: nobody can ask anything until it exists, and a half-started UI would
-only show a spinner.  Uploads later in the documents tab re-index with progress
-in the browser.  All rendering lives in :mod:`qa.web`; this file lays out the
-page and wires events.
+only show a spinner.  A damaged index is not papered over: the app prints how
+to rebuild it and exits with status 1, so an operator (or supervisor) sees why.
+Uploads, removals and rebuilds in the documents tab re-index with progress in
+the browser; each needs the admin token and is written to ``admin.log``.  All
+rendering lives in :mod:`qa.web`; this file lays out the page and wires events.
 
 Concurrency: ``Assistant.ask`` only reads (numpy, FAISS, bm25s, the embedding
 engine allocates per call) and was checked to give identical results from
@@ -19,6 +21,7 @@ the old one and swapped in, so questions in flight finish on the old one.
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 import time
 import uuid
@@ -28,7 +31,16 @@ from pathlib import Path
 
 import gradio as gr
 
-from index import SUPPORTED_SUFFIXES, AdminError, BuildReport, Settings, add_document, remove_document
+from index import (
+    SUPPORTED_SUFFIXES,
+    AdminError,
+    BuildReport,
+    IndexUnavailable,
+    Settings,
+    add_document,
+    build_index,
+    remove_document,
+)
 from index.progress import ConsoleProgress
 from qa import Assistant, BadQuestion, load_assistant, web
 from qa.eval import evaluate, load_testset, write_reports
@@ -50,6 +62,7 @@ THEME = gr.themes.Soft(
     font=["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"],
     font_mono=["Noto Sans Mono CJK SC", "ui-monospace", "monospace"],
 )
+DONE = {"add": "已添加 {target}", "remove": "已删除 {target}", "rebuild": "已重建全部索引"}  # admin status lines
 # A [n] in an answer opens its card in the sources panel (when that panel shows this answer).
 OPEN_CITATION_JS = """() => document.addEventListener("click", (event) => {
   const ref = event.target.closest && event.target.closest(".xqa-ref");
@@ -87,6 +100,19 @@ class Handlers:
 
     # ------------------------------------------------------------ chat
 
+    def check(self, question: str, *context: object) -> list[dict]:
+        """The chat's validator, run before the question is queued: a bad one gets its message above the box.
+
+        Nothing else changes (the conversation stays, the box keeps the text to fix; an error raised by
+        the chat itself would blank the chat with an error badge), and API clients get the same message
+        as a validation error.
+        """
+        try:
+            check_question(question, self.settings.max_question_chars)
+        except BadQuestion as exc:
+            return [gr.validate(False, str(exc)), *[gr.validate(True, "")] * len(context)]
+        return [gr.validate(True, "")] * (1 + len(context))
+
     def chat(
         self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str
     ) -> Iterator[tuple[str, list[dict], list[dict], str]]:
@@ -94,13 +120,8 @@ class Handlers:
 
         Only the first update empties the input box, so a next question typed meanwhile is kept.
         """
-        try:
-            check_question(question, self.settings.max_question_chars)  # before anything is shown
-        except BadQuestion as exc:
-            gr.Warning(str(exc))
-            yield gr.skip(), messages, turns, gr.skip()
-            return
-        messages = [*messages, {"role": "user", "content": web.escape_markdown(question.strip())}]
+        shown = web.question_markdown(question, self.settings.max_question_chars)
+        messages = [*messages, {"role": "user", "content": shown}]
         yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING
         answer = self.live.assistant.ask(
             question,
@@ -125,8 +146,8 @@ class Handlers:
         """Answer one question; returns the JSON of `python -m qa ask --json`."""
         try:
             return self.live.assistant.ask_json(question)
-        except BadQuestion as exc:
-            raise gr.Error(str(exc)) from exc
+        except BadQuestion as exc:  # the message is the answer; a traceback in the server log would be noise
+            raise gr.Error(str(exc), print_exception=False) from None
 
     # ------------------------------------------------------------ documents
 
@@ -141,27 +162,29 @@ class Handlers:
             gr.update(choices=web.doc_choices(index)[1:], value=None),
         )
 
-    def _refused(self, action: str, token: str, request: gr.Request) -> str | None:
+    def _refused(self, action: str, token: str | None, request: gr.Request) -> str | None:
         refusal = web.admin_refusal(self.settings.admin_token, token)
         if refusal:
-            self._audit(action, "refused", reason=refusal, client=request.client.host if request.client else "")
+            self._audit(action, "refused", request, reason=refusal)
         return refusal
 
-    def _audit(self, action: str, outcome: str, **detail: str) -> None:
+    def _audit(self, action: str, outcome: str, request: gr.Request, **detail: str) -> None:
         """Who changed or tried to change the corpus, and when (never the token itself)."""
+        client = request.client.host if request.client else ""
         self.audit.append({"time": datetime.now().isoformat(timespec="seconds"), "action": action,
-                           "outcome": outcome, **detail})
+                           "outcome": outcome, "client": client, **detail})
 
-    def _changed(self, action: str, target: str, run: Callable[[], BuildReport]) -> str:
-        """Run an index change, log it and swap in the new index; an AdminError becomes the message."""
+    def _changed(self, action: str, target: str, request: gr.Request, run: Callable[[], BuildReport]) -> str:
+        """Run an index change, log it and swap in the new index; an AdminError becomes the message, logged too."""
         try:
             report = run()
         except AdminError as exc:
+            self._audit(action, "failed", request, target=target, reason=str(exc))
             return f"❌ {exc}"
         self.live.swap(Assistant.load(self.settings))
-        self._audit(action, "done", target=target)
+        self._audit(action, "done", request, target=target)
         skipped = "".join(f"\n\n⚠️ 跳过 {name}：{why}" for name, why in report.failed.items())
-        return f"✅ 已{'添加' if action == 'add' else '删除'} {target}，索引共 {report.chunks} 个段落。{skipped}"
+        return f"✅ {DONE[action].format(target=target)}，索引共 {report.chunks} 个段落。{skipped}"
 
     def add(self, token: str, file: str | None, request: gr.Request, progress=gr.Progress()) -> tuple:  # noqa: B008
         """Add an uploaded report to the corpus and index it (admin token required)."""
@@ -171,7 +194,7 @@ class Handlers:
                 status = "请先选择要上传的文件。"
             else:
                 path = Path(file)
-                status = self._changed("add", path.name, lambda: add_document(
+                status = self._changed("add", path.name, request, lambda: add_document(
                     self.settings, path, name=path.name, progress=_ui_progress(progress)))
         return (status, *self.refresh())
 
@@ -182,8 +205,20 @@ class Handlers:
             if not doc:
                 status = "请先选择要删除的报告。"
             else:
-                status = self._changed("remove", doc, lambda: remove_document(
+                status = self._changed("remove", doc, request, lambda: remove_document(
                     self.settings, doc, progress=_ui_progress(progress)))
+        return (status, *self.refresh())
+
+    def rebuild(self, token: str, request: gr.Request, progress=gr.Progress()) -> tuple:  # noqa: B008
+        """Re-embed every report from scratch (admin token required).
+
+        The way back from a change cut short by a crash, or from index files damaged on disk while the app
+        runs, without a shell on the server.
+        """
+        status = self._refused("rebuild", token, request)
+        if status is None:
+            status = self._changed("rebuild", "all", request, lambda: build_index(
+                self.settings, force=True, progress=_ui_progress(progress)))
         return (status, *self.refresh())
 
     # ------------------------------------------------------------ evaluation
@@ -225,7 +260,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                         )
                         with gr.Row():
                             box = gr.Textbox(placeholder="输入问题，按回车发送；可接着追问，如“那2013年呢？”",
-                                             show_label=False, scale=5, max_lines=4, autofocus=True)
+                                             label="问题", show_label=False, scale=5, max_lines=4, autofocus=True)
                             send = gr.Button("发送", variant="primary", scale=1, min_width=80)
                         with gr.Row():
                             year = gr.Dropdown(web.year_choices(index), value="", label="限定年份")
@@ -251,6 +286,8 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                         victim = gr.Dropdown(web.doc_choices(index)[1:], value=None, label="要删除的报告",
                                              interactive=admin_on)
                         remove = gr.Button("删除该报告", variant="stop", interactive=admin_on)
+                with gr.Row():
+                    rebuild = gr.Button("重建索引（全部重新向量化，需几分钟）", interactive=admin_on)
                 admin_status = gr.Markdown()
             with gr.Tab("效果评测"):
                 gr.Markdown("上传测试集（JSON lines，每行含 id、question、answer、type，可选 evidence），"
@@ -265,7 +302,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 report_md = gr.File(label="完整报告（Markdown）", interactive=False)
 
         chat_io = dict(inputs=[box, chatbot, turns, year, doc], outputs=[box, chatbot, turns, sources])
-        gr.on([box.submit, send.click], h.chat, **chat_io, api_name="chat", show_progress="hidden")
+        gr.on([box.submit, send.click], h.chat, **chat_io, api_name="chat", show_progress="hidden", validator=h.check)
         clear.click(lambda: ("", [], [], web.EMPTY_SOURCES), outputs=[box, chatbot, turns, sources],
                     api_visibility="private")
         chatbot.clear(lambda: ([], web.EMPTY_SOURCES), outputs=[turns, sources], api_visibility="private")
@@ -276,6 +313,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         admin = dict(outputs=[admin_status, *refreshed], concurrency_limit=1, concurrency_id="admin")
         add.click(h.add, inputs=[token, upload], **admin, api_name="add_document")
         remove.click(h.remove, inputs=[token, victim], **admin, api_name="remove_document")
+        rebuild.click(h.rebuild, inputs=[token], **admin, api_name="rebuild_index")
         run.click(h.evaluate, inputs=[testset], outputs=[summary, chart, failures, report_md],
                   concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
     return demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency_limit)
@@ -304,7 +342,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, help="port (default XQA_PORT or 7860)")
     args = parser.parse_args(argv)
     settings = Settings.from_env(host=args.host, port=args.port)
-    assistant = load_assistant(settings, progress=ConsoleProgress())
+    try:
+        assistant = load_assistant(settings, progress=ConsoleProgress())
+    except IndexUnavailable as exc:
+        sys.exit(f"error: cannot start, the index is unusable: {exc}")
     launch(build_app(settings, assistant), settings)
 
 

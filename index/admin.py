@@ -2,10 +2,18 @@
 
 Used by the CLI (``python -m index add/remove``) and the web app's documents
 tab; both then run an incremental build, which embeds only the new document.
+
+Crash safety (``kill -9`` at any moment): a new document is written as a
+hidden ``.name.part``, synced, then renamed, so the corpus holds the whole
+file or nothing the build would read; leftovers of a killed copy are removed
+by the next add.  The index itself is swapped atomically by the build, so a
+killed build leaves the previous index serving; adding the same file again
+then finishes the job instead of being refused as a duplicate.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -15,7 +23,7 @@ from .catalog import read_catalog, write_catalog
 from .config import Settings
 from .ingest import corpus_files, file_sha256, ingest_file
 from .load import SUPPORTED_SUFFIXES, LoadError
-from .store import BuildReport, Progress, build_index, build_lock
+from .store import BuildReport, Progress, build_index, build_lock, read_manifest
 
 _SAFE_NAME = re.compile(r"^[\w\u3400-\u9fff][\w\u3400-\u9fff.\- ]{0,120}$")
 
@@ -56,16 +64,44 @@ def add_document(
             raise AdminError(f"无法读取 {name}: {exc}") from exc
         sha = file_sha256(probe)
         with build_lock(settings):
-            for existing in corpus_files(settings.corpus_dir):
-                if file_sha256(existing) == sha:
-                    raise AdminError(f"{name} 与已收录的 {existing.name} 内容相同，未重复添加")
-                if existing.stem == Path(name).stem:
-                    raise AdminError(f"已有同名文档 {existing.name}；请先删除或改名")
-            target = settings.corpus_dir / name
-            part = target.with_name(f".{name}.part")
-            shutil.copyfile(probe, part)
-            part.replace(target)
+            for leftover in settings.corpus_dir.glob(".*.part"):  # from a copy killed half-way
+                leftover.unlink()
+            if not _copied_but_not_indexed(settings, name, sha):
+                _refuse_duplicate(settings, name, sha)
+                _install(probe, settings.corpus_dir / name)
     return build_index(settings, progress=progress)
+
+
+def _copied_but_not_indexed(settings: Settings, name: str, sha: str) -> bool:
+    """Is this very file already in the corpus but missing from the index (its add was killed mid-build)?"""
+    target = settings.corpus_dir / name
+    if not target.is_file() or file_sha256(target) != sha:
+        return False
+    indexed = {d["file"] for d in (read_manifest(settings) or {}).get("docs", {}).values()}
+    return name not in indexed
+
+
+def _refuse_duplicate(settings: Settings, name: str, sha: str) -> None:
+    for existing in corpus_files(settings.corpus_dir):
+        if file_sha256(existing) == sha:
+            raise AdminError(f"{name} 与已收录的 {existing.name} 内容相同，未重复添加")
+        if existing.stem == Path(name).stem:
+            raise AdminError(f"已有同名文档 {existing.name}；请先删除或改名")
+
+
+def _install(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` so that ``target`` appears whole or not at all, even across a crash."""
+    part = target.with_name(f".{target.name}.part")
+    with source.open("rb") as src, part.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+        dst.flush()
+        os.fsync(dst.fileno())
+    part.replace(target)
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)  # the rename itself survives a power cut
+    finally:
+        os.close(fd)
 
 
 def resolve_doc(settings: Settings, doc: str) -> Path:

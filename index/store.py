@@ -155,9 +155,11 @@ def build_faiss(vectors: np.ndarray, kind: str) -> faiss.Index:
     if kind == "flat":
         index: faiss.Index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
+        # qa.bench on 100k-1M chunks: efConstruction 80 -> 200 lifts recall@10 at efSearch 128 from 0.93 to 0.97
+        # (100k) for ~3x build time; efSearch 512 costs ~1-2 ms per query and recovers most of the rest at 1M.
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
+        index.hnsw.efConstruction = 200
+        index.hnsw.efSearch = 512
     elif kind == "ivfpq":
         nlist = max(16, int(4 * np.sqrt(n)))
         quantizer = faiss.IndexFlatIP(dim)

@@ -5,6 +5,9 @@ record is written as one ``write()`` of one whole line to a file opened with
 ``O_APPEND``, under a thread lock and an exclusive ``flock``: lines never
 interleave and an earlier vote is never rewritten.  A changed mind is a new
 line (the last vote per ``answer_id`` counts), which keeps the history honest.
+A writer killed mid-line (``kill -9``, a full disk) leaves a torn last line:
+the next record starts on a fresh line, and readers skip the torn one, so one
+crash costs at most its own record.
 """
 
 from __future__ import annotations
@@ -50,9 +53,12 @@ class AppendOnlyLog:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _LOCK:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
+                end = os.fstat(fd).st_size
+                if end and os.pread(fd, 1, end - 1) != b"\n":
+                    line = b"\n" + line  # after a torn line
                 view = memoryview(line)
                 while view:  # a short write (disk nearly full) continues, still under the lock
                     view = view[os.write(fd, view) :]
@@ -60,8 +66,14 @@ class AppendOnlyLog:
                 os.close(fd)
 
     def read(self) -> list[dict]:
-        """All records, oldest first ([] before the first vote)."""
+        """All whole records, oldest first ([] before the first vote); a torn line is skipped."""
         if not self.path.exists():
             return []
-        with self.path.open(encoding="utf-8") as fh:
-            return [json.loads(line) for line in fh if line.strip()]
+        records = []
+        with self.path.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # a record whose writer was killed mid-line (blank lines land here too)
+        return records

@@ -21,6 +21,8 @@ from .pipeline import Answer
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_INLINE = re.compile(r"([\\`*_\[\]{}|~$#])")
 _MD_LINE_START = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))", re.MULTILINE)
+# Lone surrogates cannot be sent back as UTF-8 (the reply would fail); control characters show as garbage.
+_UNSHOWABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAYBE_SHOWN = 3  # passages shown as "可能相关" when the assistant abstains
 EXCERPT_CHARS = 300  # of a cited passage in the evaluation failures
 KIND_LABELS = {"work_report": "政府工作报告", "task_table": "重点工作完成情况", "other": "其他"}
@@ -112,6 +114,17 @@ def highlight(text: str, start: int, end: int) -> str:
 
 
 # ---------------------------------------------------------------- chat
+
+
+def question_markdown(question: str, max_chars: int) -> str:
+    """The user's own question as their chat bubble: literally what they typed, markup shown as characters.
+
+    What cannot be shown is dropped, and the text is cut where the answer stops reading it.
+    """
+    text = _UNSHOWABLE.sub("", question).strip()
+    if len(text) > max_chars:
+        text = text[:max_chars] + "…"
+    return escape_markdown(text)
 
 
 def stream_prefixes(text: str, step: int = 4) -> Iterator[str]:
@@ -258,12 +271,15 @@ def document_rows(index: Index) -> list[list[str | int]]:
 
 
 def admin_refusal(configured: str, given: str | None) -> str | None:
-    """Why an admin action is refused, or ``None``; the comparison takes constant time."""
+    """Why an admin action is refused, or ``None``; the comparison takes constant time.
+
+    "surrogatepass" keeps a broken token sent by a hostile client a refusal instead of an encoding crash.
+    """
     if not configured:
         return "未配置管理员口令（环境变量 XQA_ADMIN_TOKEN），文档管理已停用。"
     if not given:
         return "请输入管理员口令。"
-    if not hmac.compare_digest(given.encode(), configured.encode()):
+    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), configured.encode("utf-8", "surrogatepass")):
         return "管理员口令错误，操作已拒绝。"
     return None
 

@@ -225,7 +225,7 @@ def test_admin_upload_makes_a_new_report_answerable(corpus_copy: Settings, tmp_p
     log = (settings.var_dir / "admin.log").read_text(encoding="utf-8")
     assert "s3cret-token" not in log and "wrong-guess" not in log
     outcomes = [(r["action"], r["outcome"]) for r in map(json.loads, log.splitlines())]
-    assert outcomes == [("add", "refused"), ("add", "refused"), ("add", "done"), ("remove", "done")]
+    assert outcomes == [("add", "refused"), ("add", "refused"), ("add", "done"), ("add", "failed"), ("remove", "done")]
 
 
 # ---------------------------------------------------------------- evaluation

@@ -1,0 +1,168 @@
+"""Many users at once: concurrent gradio_client sessions asking questions of a running app.
+
+    python -m qa.loadtest --url http://127.0.0.1:7860 --users 32 --questions 5 [--endpoint chat|ask]
+
+prints one JSON object: how many questions were asked and answered, errors,
+throughput (questions/s) and latency percentiles (seconds, submit to finished
+answer).  Every user is its own gradio_client session (its own conversation);
+all users start together and each asks its questions one after another, as
+people in a chat do.  The run is bounded: ``users * questions`` questions and
+``--timeout`` seconds overall, after which unanswered questions count as errors.
+It only targets a server on this machine, so it cannot be aimed at someone
+else's site by mistake.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from gradio_client import Client
+
+DEFAULT_TESTSET = Path(__file__).resolve().parent.parent / "testsets" / "dev_qa.jsonl"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+MAX_ERROR_SAMPLES = 5
+
+
+def load_questions(path: Path) -> list[str]:
+    """The questions of a JSON-lines test set (one object with a "question" per line)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """The nearest-rank percentile (``p`` in 0..100) of ``values``; None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def _answer_text(endpoint: str, result: object) -> str:
+    """The answer text of one result, '' when there is none (which counts as an error)."""
+    if endpoint == "ask":
+        return result.get("answer", "") if isinstance(result, dict) else ""
+    messages = result[1] if isinstance(result, tuple | list) and len(result) > 1 else []
+    if not messages or messages[-1].get("role") != "assistant":
+        return ""
+    content = messages[-1]["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+class _User:
+    """One simulated person: a session that asks its questions one after another until the deadline."""
+
+    def __init__(self, url: str, endpoint: str, questions: list[str], deadline: float, start: threading.Barrier):
+        self.url, self.endpoint, self.questions, self.deadline, self.start = url, endpoint, questions, deadline, start
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+
+    def run(self) -> _User:
+        try:
+            client = Client(self.url, verbose=False)
+        except Exception as exc:  # a refused connection is a result of the test, not a crash of it
+            self.errors += [f"connect: {type(exc).__name__}: {exc}"] * len(self.questions)
+            self.start.abort()
+            return self
+        try:
+            self.start.wait(timeout=max(0.0, self.deadline - time.monotonic()))
+            for question in self.questions:
+                self._ask(client, question)
+        except threading.BrokenBarrierError:
+            self.errors += ["not started: another user could not connect"] * len(self.questions)
+        finally:
+            client.close()
+        return self
+
+    def _ask(self, client: Client, question: str) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            self.errors.append("timeout: the run's time limit passed before this question")
+            return
+        args = (question,) if self.endpoint == "ask" else (question, [], "", "")
+        t0 = time.perf_counter()
+        try:
+            result = client.submit(*args, api_name=f"/{self.endpoint}").result(timeout=remaining)
+        except Exception as exc:
+            self.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+            return
+        if _answer_text(self.endpoint, result):
+            self.latencies.append(time.perf_counter() - t0)
+        else:
+            self.errors.append(f"empty answer to {question!r}")
+
+
+def run(
+    url: str,
+    users: int = 32,
+    questions: int = 5,
+    endpoint: str = "chat",
+    timeout: float = 300.0,
+    testset: Path = DEFAULT_TESTSET,
+) -> dict:
+    """Run the load test against ``url`` (a server on this machine) and return its figures."""
+    host = urlsplit(url).hostname
+    if host not in LOCAL_HOSTS:
+        raise ValueError(f"refusing to load-test {host!r}: only a server on this machine (127.0.0.1) is allowed")
+    if endpoint not in {"chat", "ask"}:
+        raise ValueError(f"unknown endpoint {endpoint!r}: use chat or ask")
+    pool = load_questions(testset)
+    deadline = time.monotonic() + timeout
+    start = threading.Barrier(users)
+    people = [
+        _User(url, endpoint, [pool[(u * questions + i) % len(pool)] for i in range(questions)], deadline, start)
+        for u in range(users)
+    ]
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=users) as executor:
+        done = list(executor.map(_User.run, people))
+    wall = time.perf_counter() - t0
+    latencies = [t for p in done for t in p.latencies]
+    errors = [e for p in done for e in p.errors]
+    return {
+        "url": url,
+        "endpoint": f"/{endpoint}",
+        "users": users,
+        "questions_per_user": questions,
+        "asked": users * questions,
+        "answered": len(latencies),
+        "errors": len(errors),
+        "error_samples": sorted(set(errors))[:MAX_ERROR_SAMPLES],
+        "wall_s": round(wall, 2),
+        "throughput_qps": round(len(latencies) / wall, 2) if wall else None,
+        "latency_s": {
+            name: None if value is None else round(value, 3)
+            for name, value in (
+                ("p50", percentile(latencies, 50)),
+                ("p95", percentile(latencies, 95)),
+                ("max", max(latencies, default=None)),
+            )
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa.loadtest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default="http://127.0.0.1:7860", help="the running app (this machine only)")
+    parser.add_argument("--users", type=int, default=32, help="concurrent sessions")
+    parser.add_argument("--questions", type=int, default=5, help="questions per user, asked one after another")
+    parser.add_argument("--endpoint", choices=["chat", "ask"], default="chat", help="streamed chat or plain /ask")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run")
+    parser.add_argument("--testset", type=Path, default=DEFAULT_TESTSET, help="JSON lines with a question each")
+    args = parser.parse_args(argv)
+    try:
+        result = run(args.url, args.users, args.questions, args.endpoint, args.timeout, args.testset)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(json.dumps(result, ensure_ascii=False))
+    return 1 if result["errors"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

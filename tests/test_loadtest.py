@@ -1,0 +1,62 @@
+"""Many users at once: 32 gradio_client sessions asking 5 questions each of the real app, with no error.
+
+The figures (throughput, p50/p95 latency) are printed (``pytest -s``), not asserted: they depend on
+the machine.  The run is bounded by its question count and by ``TIMEOUT_S``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_app import serve
+
+from index import Settings
+from qa import loadtest
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+USERS, QUESTIONS, TIMEOUT_S = 32, 5, 600
+
+
+@pytest.fixture(scope="module")
+def url(built_index: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served in this process on 127.0.0.1, with the default queue settings."""
+    yield from serve(built_index.replace(var_dir=tmp_path_factory.mktemp("var")))
+
+
+@pytest.mark.parametrize("endpoint", ["chat", "ask"])
+def test_32_users_asking_5_questions_each_all_get_answers(url: str, endpoint: str):
+    result = loadtest.run(url, users=USERS, questions=QUESTIONS, endpoint=endpoint, timeout=TIMEOUT_S)
+    print(f"\nload test: {json.dumps(result, ensure_ascii=False)}")
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["answered"] == result["asked"] == USERS * QUESTIONS
+
+
+def test_the_command_line_prints_one_json_object(url: str):
+    done = subprocess.run([sys.executable, "-m", "qa.loadtest", "--url", url, "--users", "2", "--questions", "1",
+                           "--timeout", "120"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["answered"] == 2 and result["errors"] == 0 and result["latency_s"]["p95"] is not None
+
+
+def test_only_a_server_on_this_machine_can_be_targeted():
+    with pytest.raises(ValueError, match="only a server on this machine"):
+        loadtest.run("http://example.com:7860", users=1, questions=1)
+
+
+def test_percentiles_are_nearest_rank():
+    values = [float(v) for v in range(1, 101)]
+    assert loadtest.percentile(values, 50) == 50.0 and loadtest.percentile(values, 95) == 95.0
+    assert loadtest.percentile([3.0], 95) == 3.0 and loadtest.percentile([], 95) is None
+
+
+def test_questions_come_from_a_jsonl_test_set(tmp_path: Path):
+    testset = tmp_path / "t.jsonl"
+    testset.write_text('{"question": "甲？"}\n\n{"question": "乙？"}\n', encoding="utf-8")
+    assert loadtest.load_questions(testset) == ["甲？", "乙？"]
