@@ -288,10 +288,17 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     documents: list[dict] = []
     doc_entries: dict[str, dict] = {}
     report = BuildReport([], [], [], {}, 0, 0.0)
-    for path in corpus_files(settings.corpus_dir):
+    seen: dict[str, str] = {}  # source hash -> first file with it: a copy under another name is skipped
+    indexed = {d["file"] for d in (old.manifest["docs"].values() if old else [])}
+    for path in sorted(corpus_files(settings.corpus_dir), key=lambda p: p.name not in indexed):  # indexed first
+        sha = _sha256(path)
+        if sha in seen:
+            report.failed[path.name] = f"{path.name}: same content as {seen[sha]}, not indexed twice"
+            continue
+        seen[sha] = path.name
         entry = {
             "file": path.name,
-            "sha256": _sha256(path),
+            "sha256": sha,
             "catalog": _digest(catalog.get(path.stem)),
             "code": CODE_VERSION,
         }

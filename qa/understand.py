@@ -156,8 +156,8 @@ def from_english(text: str) -> str:
     if not re.search(r"[A-Za-z]{3,}", text):
         return text
     for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
-        text = re.sub(rf"(?i)\b{re.escape(phrase)}\b", zh, text)
-    text = re.sub(r"(?i)\b[a-z]+\b", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text)
+        text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
+    text = re.sub(r"(?i)(?<![a-z])[a-z]+(?![a-z])", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text)
     text = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%年])", r"\1年", text)
     return re.sub(r"\s+", " ", text).strip()
 

@@ -339,12 +339,11 @@ def test_bad_files_in_the_corpus_are_skipped_by_name_and_the_rest_is_served(tiny
     assert "1089亿元" in assistant.ask(GOOD).answer
 
 
-@pytest.mark.xfail(strict=True, reason="index.store builds a second copy of a document under another name; "
-                                       "uploads refuse it (admin.py), a file dropped into corpus/ is not checked")
 def test_a_duplicate_dropped_into_the_corpus_is_skipped(tiny: Settings):
     shutil.copy(tiny.corpus_dir / "b-report.txt", tiny.corpus_dir / "b-copy.txt")
     report = build_index(tiny)
-    assert "b-copy.txt" in report.failed
+    assert "b-copy.txt" in report.failed and "same content" in report.failed["b-copy.txt"]
+    assert "b-copy" not in load_index(tiny).docs
 
 
 # ---------------------------------------------------------------- hostile documents
