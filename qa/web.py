@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from index import DocMeta, Index
 
+from .eval import fmt
 from .pipeline import Answer
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -287,19 +288,9 @@ def admin_refusal(configured: str, given: str | None) -> str | None:
 # ---------------------------------------------------------------- evaluation
 
 
-def _metric_value(key: str, value: float | None) -> str:
-    if value is None or value != value:  # None or NaN: not measured
-        return "–"
-    if key == "n" or key.startswith("n_"):
-        return str(int(value))
-    if key.startswith("latency"):
-        return f"{value:.1f}"
-    return f"{value:.3f}"
-
-
 def summary_rows(totals: dict) -> list[list[str]]:
     """The evaluation's total metrics as (指标, 数值) rows, in a fixed order."""
-    return [[label, _metric_value(key, totals.get(key))] for key, label in METRIC_LABELS.items() if key in totals]
+    return [[label, fmt(key, totals.get(key))] for key, label in METRIC_LABELS.items() if key in totals]
 
 
 def failures_html(report: dict) -> str:

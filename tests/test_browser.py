@@ -7,17 +7,15 @@ are printed (``pytest -s``), not asserted: they depend on the machine.
 from __future__ import annotations
 
 import json
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from test_app import serve
 
-import app
 from index import Settings, add_document
-from qa import Assistant
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,22 +47,6 @@ WATCH_JS = """() => {
     else if (t.panelSearching && t.full === null) { t.full = performance.now(); }
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(settings: Settings) -> Iterator[str]:
-    settings = settings.replace(host="127.0.0.1", port=_free_port())
-    demo = app.build_app(settings, Assistant.load(settings))
-    _, url, _ = app.launch(demo, settings, prevent_thread_lock=True, quiet=True)
-    try:
-        yield url
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +90,7 @@ def last_answer(page: Page):
 
 def test_chat_streams_cites_and_opens_the_evidence(page: Page, built_index: Settings, tmp_path: Path):
     settings = built_index.replace(var_dir=tmp_path / "var")
-    for url in _serve(settings):
+    for url in serve(settings):
         page.goto(url)
         expect(page.get_by_text("西城区政府工作报告 · 智能问答")).to_be_visible()
 
@@ -157,7 +139,7 @@ def test_document_markup_is_shown_as_text_and_never_runs(page: Page, corpus_copy
     report = tmp_path / "2099-test-report.txt"
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
     add_document(corpus_copy, report)
-    for url in _serve(corpus_copy):
+    for url in serve(corpus_copy):
         page.goto(url)
         ask(page, "2099年测试区新建了多少座图书馆？")
         answer = last_answer(page)
@@ -190,7 +172,7 @@ def submit_refused(page: Page, question: str, message: str) -> None:
 
 def test_bad_questions_are_refused_politely_and_odd_ones_render_inert(page: Page, built_index: Settings, tmp_path: Path):
     settings = built_index.replace(var_dir=tmp_path / "var")
-    for url in _serve(settings):
+    for url in serve(settings):
         page.goto(url)
         submit_refused(page, "", "问题是空的")
         submit_refused(page, "   ", "问题是空的")
@@ -234,7 +216,7 @@ def test_a_hostile_title_and_instructions_show_as_text_in_every_tab(page: Page, 
     )
     add_document(corpus_copy, report)
     title = "<b onclick=window.__pwned=6>2099测试报告</b>"  # the title is read off the first line
-    for url in _serve(corpus_copy):
+    for url in serve(corpus_copy):
         page.goto(url)
         ask(page, "2019年地区生产总值是多少？")
         expect(last_answer(page)).to_contain_text("4500亿元")  # the document's "instruction" changes nothing
