@@ -110,7 +110,12 @@ class Index:
         if allowed is not None:
             if len(allowed) == 0:
                 return []
-            params = _search_params(self.faiss, faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+            # A bitmap over all rows: at 1M chunks ~1 ms to build and probe, against 26-54 ms for
+            # IDSelectorBatch's hash set (qa.bench).  ``bits`` must outlive the search.
+            mask = np.zeros(len(self.chunks), dtype=bool)
+            mask[allowed] = True
+            bits = np.packbits(mask, bitorder="little")
+            params = _search_params(self.faiss, faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits)))
         k = min(k, len(self.chunks))
         scores, ids = self.faiss.search(query_vec.reshape(1, -1).astype(np.float32), k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
@@ -129,10 +134,10 @@ class Index:
 
 def _search_params(index: faiss.Index, sel: faiss.IDSelector) -> faiss.SearchParameters:
     inner = faiss.downcast_index(index.index) if isinstance(index, faiss.IndexPreTransform) else index
-    if isinstance(inner, faiss.IndexHNSW):
-        return faiss.SearchParametersHNSW(sel=sel, efSearch=128)
+    if isinstance(inner, faiss.IndexHNSW):  # the index's own search effort, filtered or not
+        return faiss.SearchParametersHNSW(sel=sel, efSearch=inner.hnsw.efSearch)
     if isinstance(inner, faiss.IndexIVF):
-        return faiss.SearchParametersIVF(sel=sel, nprobe=32)
+        return faiss.SearchParametersIVF(sel=sel, nprobe=inner.nprobe)
     return faiss.SearchParameters(sel=sel)
 
 
