@@ -14,7 +14,8 @@ from index.admin import safe_name
 pytestmark = pytest.mark.slow
 
 
-def _pdf(path: Path, text: str, password: str | None = None) -> Path:
+def make_pdf(path: Path, text: str, password: str | None = None) -> Path:
+    """A real PDF with Chinese text (Noto CJK), optionally encrypted with a user password."""
     pdf = FPDF()
     pdf.add_page()
     pdf.add_font("cjk", fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
@@ -44,7 +45,7 @@ def _bad_files(tmp: Path) -> dict[str, Path]:
     for name, data in files.items():
         (tmp / name).write_bytes(data)
         out[name] = tmp / name
-    out["locked.pdf"] = _pdf(tmp / "locked.pdf", "2099年测试区新建了77座图书馆。", password="secret")
+    out["locked.pdf"] = make_pdf(tmp / "locked.pdf", "2099年测试区新建了77座图书馆。", password="secret")
     return out
 
 
@@ -75,7 +76,7 @@ def test_gbk_and_pdf_reports_are_added_and_removed(corpus_copy, tmp_path: Path) 
     gbk.write_bytes("一、2099年工作回顾\n2099年测试区新建了77座图书馆。\n".encode("gbk"))
     report = add_document(corpus_copy, gbk)
     assert report.embedded_docs == ["gbk-report"]  # only the new document is embedded
-    pdf = _pdf(tmp_path / "pdf-report.pdf", "2098年测试区新增公园12个。")
+    pdf = make_pdf(tmp_path / "pdf-report.pdf", "2098年测试区新增公园12个。")
     add_document(corpus_copy, pdf)
     index = load_index(corpus_copy)
     assert {"gbk-report", "pdf-report"} <= set(index.docs)

@@ -25,10 +25,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fpdf import FPDF
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError, ValidationError
-from pypdf import PdfReader, PdfWriter
+from test_admin import make_pdf
 from test_app import chat, free_port, serve, text_of
 
 from index import Settings, add_document, build_index, load_index
@@ -94,20 +93,6 @@ def audit(settings: Settings) -> list[dict]:
     return [json.loads(line) for line in (settings.var_dir / "admin.log").read_text(encoding="utf-8").splitlines()]
 
 
-def pdf(path: Path, text: str, password: str | None = None) -> Path:
-    doc = FPDF()
-    doc.add_page()
-    doc.add_font("cjk", fname="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-    doc.set_font("cjk", size=12)
-    doc.multi_cell(0, 10, text)
-    doc.output(str(path))
-    if password:
-        writer = PdfWriter(clone_from=PdfReader(path))
-        writer.encrypt(password)
-        writer.write(path)
-    return path
-
-
 def bad_files(folder: Path) -> dict[str, Path]:
     """Files no report can be read from: each must be refused (upload) or skipped (build), by name."""
     folder.mkdir(exist_ok=True)
@@ -118,7 +103,7 @@ def bad_files(folder: Path) -> dict[str, Path]:
     }
     for name, data in raw.items():
         (folder / name).write_bytes(data)
-    pdf(folder / "locked.pdf", "2099年测试区新建了77座图书馆。", password="secret")
+    make_pdf(folder / "locked.pdf", "2099年测试区新建了77座图书馆。", password="secret")
     return {name: folder / name for name in [*raw, "locked.pdf"]}
 
 
