@@ -13,21 +13,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from index import normalize
-
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
-_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+from index import tokenize
 
 
 def grams(text: str) -> set[str]:
-    """Character bigrams of Chinese runs (a lone character stands for itself) and Latin/number words."""
-    text = normalize(text)
-    out: set[str] = set(_WORD.findall(text))
-    for run in _CJK_RUN.findall(text):
-        if len(run) == 1:
-            out.add(run)
-        out.update(run[i : i + 2] for i in range(len(run) - 1))
-    return out
+    """The keyword index's tokens as a set: Chinese bigrams (a lone character stands for itself) and Latin/number words.
+
+    The same tokens as BM25 uses, so what retrieval matched and what coverage counts agree.
+    """
+    return set(tokenize(text))
 
 
 class Idf:
