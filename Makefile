@@ -24,7 +24,7 @@ test: $(DEV_STAMP)
 	$(PY) -m pytest
 
 eval: $(STAMP)
-	$(PY) -m qa.eval --testset testsets/dev_qa.jsonl
+	$(PY) -m evaluation --testset testsets/dev_qa.jsonl
 
 bench: $(STAMP)
-	$(PY) -m qa.bench
+	$(PY) -m bench

@@ -8,7 +8,7 @@ only show a spinner.  A damaged index is not papered over: the app prints how
 to rebuild it and exits with status 1, so an operator (or supervisor) sees why.
 Uploads, removals and rebuilds in the documents tab re-index with progress in
 the browser; each needs the admin token and is written to ``admin.log``.  All
-rendering lives in :mod:`qa.web`; this file lays out the page and wires events.
+rendering lives in :mod:`web.render`; this file lays out the page and wires events.
 
 Concurrency: ``Assistant.ask`` only reads (numpy, FAISS, bm25s, the embedding
 engine allocates per call) and was checked to give identical results from
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from evaluation import evaluate, load_testset, write_reports
 from index import (
     SUPPORTED_SUFFIXES,
     AdminError,
@@ -42,10 +43,10 @@ from index import (
     remove_document,
 )
 from index.progress import ConsoleProgress
-from qa import Assistant, BadQuestion, load_assistant, web
-from qa.eval import evaluate, load_testset, write_reports
-from qa.feedback import AppendOnlyLog, feedback_record, vote_name
+from qa import Assistant, BadQuestion, load_assistant
 from qa.guard import check_question
+from web import render as web
+from web.feedback import AppendOnlyLog, feedback_record, vote_name
 
 STREAM_DELAY_S = 0.03  # between streamed pieces of an answer
 EXAMPLES = [

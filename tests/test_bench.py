@@ -1,4 +1,4 @@
-"""qa.bench on tiny sizes: every section yields its fields with sane values.
+"""bench on tiny sizes: every section yields its fields with sane values.
 
 No timing is asserted (the machine may be busy); what is checked is that the
 benchmark measures what it says, e.g. that the streamed keyword index it uses
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench import corpus as bench
 from index import Chunk
 from index.keyword import KeywordIndex
 from index.store import choose_index_type
-from qa import bench
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [

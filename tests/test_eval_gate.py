@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.eval import evaluate, gate_failures, load_floors, load_testset
+from evaluation.runner import evaluate, gate_failures, load_floors, load_testset
 
 TESTSETS = Path(__file__).resolve().parent.parent / "testsets"
 

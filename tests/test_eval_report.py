@@ -1,4 +1,4 @@
-"""qa.eval end to end over a canned system: totals, reports, comparison, gate, CLI.
+"""evaluation end to end over a canned system: totals, reports, comparison, gate, CLI.
 
 The system under test is replaced by a plain function over canned outputs (the
 public JSON contract); what is tested is the scoring and reporting around it.
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.eval import (
+from evaluation.__main__ import main
+from evaluation.report import write_reports
+from evaluation.runner import (
     GateError,
     InvalidTestsetError,
     compare,
@@ -22,8 +24,6 @@ from qa.eval import (
     gate_failures,
     load_floors,
     load_testset,
-    main,
-    write_reports,
 )
 
 P_NUM = "2019年全年实现社会消费品零售总额1,089亿元，同比增长4.2%。"

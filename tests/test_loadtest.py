@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from test_app import serve
 
+from bench import load as loadtest
 from index import Settings
-from qa import loadtest
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +38,7 @@ def test_32_users_asking_5_questions_each_all_get_answers(url: str, endpoint: st
 
 
 def test_the_command_line_prints_one_json_object(url: str):
-    done = subprocess.run([sys.executable, "-m", "qa.loadtest", "--url", url, "--users", "2", "--questions", "1",
+    done = subprocess.run([sys.executable, "-m", "bench.load", "--url", url, "--users", "2", "--questions", "1",
                            "--timeout", "120"], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
@@ -48,12 +48,6 @@ def test_the_command_line_prints_one_json_object(url: str):
 def test_only_a_server_on_this_machine_can_be_targeted():
     with pytest.raises(ValueError, match="only a server on this machine"):
         loadtest.run("http://example.com:7860", users=1, questions=1)
-
-
-def test_percentiles_are_nearest_rank():
-    values = [float(v) for v in range(1, 101)]
-    assert loadtest.percentile(values, 50) == 50.0 and loadtest.percentile(values, 95) == 95.0
-    assert loadtest.percentile([3.0], 95) == 3.0 and loadtest.percentile([], 95) is None
 
 
 def test_questions_come_from_a_jsonl_test_set(tmp_path: Path):

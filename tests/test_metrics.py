@@ -1,10 +1,10 @@
-"""qa.metrics on small hand-made cases whose right value is computed by hand."""
+"""evaluation.metrics on small hand-made cases whose right value is computed by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.metrics import (
+from evaluation.metrics import (
     abstention_rates,
     answer_correct,
     canonical,

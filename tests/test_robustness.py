@@ -33,7 +33,7 @@ from test_app import chat, free_port, serve, text_of
 from index import Settings, add_document, build_index, load_index
 from index.store import current_path
 from qa import Assistant
-from qa.feedback import AppendOnlyLog
+from web.feedback import AppendOnlyLog
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
@@ -491,7 +491,7 @@ def test_app_refuses_to_start_on_a_damaged_index_and_says_how_to_rebuild(tiny: S
 APPENDER = """
 import sys, threading, time
 from pathlib import Path
-from qa.feedback import AppendOnlyLog
+from web.feedback import AppendOnlyLog
 path, proc, threads, n, pad = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 log = AppendOnlyLog(path)
 (path.parent / f"ready-{proc}").touch()

@@ -13,9 +13,10 @@ from types import SimpleNamespace
 import pytest
 
 from index import Chunk, DocMeta
-from qa import Answer, Citation, web
-from qa.feedback import AppendOnlyLog, feedback_record, vote_name
+from qa import Answer, Citation
 from qa.retrieve import Passage
+from web import render as web
+from web.feedback import AppendOnlyLog, feedback_record, vote_name
 
 HOSTILE = '前文<script>alert(1)</script><b>粗体</b><img src=x onerror="alert(2)">&amp;'
 DOC = DocMeta(doc_id="2020-work-report", file="2020-work-report.txt", title="2020年<i>西城区</i>政府工作报告",

@@ -17,6 +17,34 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How a total metric is named in English reports and in the Chinese evaluation tab."""
+
+    en: str
+    zh: str
+
+
+# Total metrics in report order: the one table reports, the gate and the web tab read.
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric("answer accuracy", "回答正确率"),
+    "hit_at_1": Metric("retrieval hit@1", "检索命中率 @1"),
+    "hit_at_5": Metric("retrieval hit@5", "检索命中率 @5"),
+    "hit_at_10": Metric("retrieval hit@10", "检索命中率 @10"),
+    "mrr": Metric("retrieval MRR", "检索 MRR"),
+    "component_coverage": Metric("component coverage (list, cross_doc)", "要点覆盖率（列举、跨报告）"),
+    "char_f1": Metric("char F1", "字符 F1"),
+    "citation_precision": Metric("citation precision", "引用精确率"),
+    "citation_recall": Metric("citation recall", "引用召回率"),
+    "abstention_accuracy": Metric("abstention accuracy (unanswerable)", "拒答正确率（无答案题）"),
+    "false_abstention_rate": Metric("false-abstention rate (answerable)", "误拒答率（有答案题）"),
+    "latency_ms_median": Metric("latency median (ms)", "耗时中位数（毫秒）"),
+    "latency_ms_p95": Metric("latency p95 (ms)", "耗时 P95（毫秒）"),
+    "n_errors": Metric("errors (answer_fn raised)", "出错题数"),
+}
 
 # Types whose gold answer is several facts; all of them must be in the answer.
 COMPONENT_TYPES = frozenset({"list", "cross_doc"})

@@ -1,34 +1,25 @@
-"""Run a test set through the assistant and write the evaluation reports.
+"""Run a test set through the assistant and score it.
 
 The runner calls the same ``answer_fn`` as the chat (the public JSON contract),
-scores each answer with :mod:`qa.metrics`, and aggregates totals plus
+scores each answer with :mod:`evaluation.metrics`, and aggregates totals plus
 breakdowns by question type and by source document, so a regression can be
 traced to the kind of question or the document it comes from.  ``compare``
-diffs two runs; ``--min`` turns the totals into a CI gate.
-
-    python -m qa.eval --testset testsets/dev_qa.jsonl [--out DIR]
-        [--baseline REPORT.json] [--limit N] [--min FLOORS.json]
+diffs two runs; :func:`gate_failures` turns the totals into a CI gate.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import math
-import re
-import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from qa.metrics import (
+from .metrics import (
     COMPONENT_TYPES,
+    METRICS,
     abstention_rates,
     answer_correct,
     char_f1,
@@ -45,39 +36,10 @@ from qa.metrics import (
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = ("number", "fact", "list", "responsible_unit", "status", "cross_doc", "plan", "unanswerable")
-# Total metrics in report order, with their labels.
-METRICS: dict[str, str] = {
-    "accuracy": "answer accuracy",
-    "hit_at_1": "retrieval hit@1",
-    "hit_at_5": "retrieval hit@5",
-    "hit_at_10": "retrieval hit@10",
-    "mrr": "retrieval MRR",
-    "component_coverage": "component coverage (list, cross_doc)",
-    "char_f1": "char F1",
-    "citation_precision": "citation precision",
-    "citation_recall": "citation recall",
-    "abstention_accuracy": "abstention accuracy (unanswerable)",
-    "false_abstention_rate": "false-abstention rate (answerable)",
-    "latency_ms_median": "latency median (ms)",
-    "latency_ms_p95": "latency p95 (ms)",
-    "n_errors": "errors (answer_fn raised)",
-}
 # For these a gate value is a ceiling, not a floor.
 LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_ms_median", "latency_ms_p95", "n_errors"})
-BREAKDOWN_COLUMNS: dict[str, str] = {
-    "n": "n",
-    "accuracy": "accuracy",
-    "hit_at_1": "hit@1",
-    "hit_at_5": "hit@5",
-    "mrr": "MRR",
-    "component_coverage": "coverage",
-    "char_f1": "char F1",
-    "citation_precision": "cit. P",
-    "citation_recall": "cit. R",
-}
 OUTPUT_KEYS = ("answer", "abstained", "citations", "passages", "timings_ms")
 NO_DOCUMENT = "none"
-EXCERPT_CHARS = 300
 
 
 class InvalidTestsetError(ValueError):
@@ -335,217 +297,3 @@ def gate_failures(totals: dict, floors: dict[str, float]) -> list[str]:
         elif key not in LOWER_IS_BETTER and value < bound:
             failures.append(f"{key} = {value:.4g} is under its floor {bound:g}")
     return failures
-
-
-# ---------------------------------------------------------------- reports
-
-
-def fmt(key: str, value: float | None) -> str:
-    """A metric value as shown in reports: counts whole, latencies in ms, rates to 3 places."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if key == "n" or key.startswith("n_"):
-        return str(int(value))
-    if key.startswith("latency"):
-        return f"{value:.1f}"
-    return f"{value:.3f}"
-
-
-def _one_line(text: str) -> str:
-    """Table/list-safe text: whitespace collapsed, pipes escaped."""
-    return re.sub(r"\s+", " ", text).strip().replace("|", "\\|")
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def summary_table(totals: dict) -> str:
-    """The total metrics as a markdown table (also what the CLI prints)."""
-    return _table(["metric", "value"], [[label, fmt(key, totals.get(key))] for key, label in METRICS.items()])
-
-
-def _breakdown_table(first_column: str, groups: dict[str, dict]) -> str:
-    rows = [[_one_line(name), *(fmt(key, g.get(key)) for key in BREAKDOWN_COLUMNS)] for name, g in groups.items()]
-    return _table([first_column, *BREAKDOWN_COLUMNS.values()], rows)
-
-
-def _failure_section(record: dict) -> str:
-    aliases = f" (aliases: {' / '.join(record['aliases'])})" if record["aliases"] else ""
-    got = _one_line(record["got"]) or "(empty)"
-    details = [
-        f"hit rank {record['hit_rank'] if record['hit_rank'] is not None else '–'}",
-        f"coverage {fmt('coverage', record['coverage'])}",
-        f"citation P/R {fmt('citation_precision', record['citation_precision'])}"
-        f"/{fmt('citation_recall', record['citation_recall'])}",
-    ]
-    lines = [
-        f"### {record['id']} · {record['type']}",
-        "",
-        f"- **question:** {_one_line(record['question'])}",
-        f"- **expected:** {_one_line(record['expected'])}{aliases}",
-        f"- **got:** {got}{' (abstained)' if record['abstained'] else ''}",
-        f"- {' · '.join(details)}",
-    ]
-    if record["error"]:
-        lines.append(f"- **error:** `{_one_line(record['error'])}`")
-    for n, text in enumerate(record["cited"], 1):
-        excerpt = _one_line(text)
-        excerpt = excerpt if len(excerpt) <= EXCERPT_CHARS else excerpt[:EXCERPT_CHARS] + "…"
-        lines.append(f"- cited [{n}]: {excerpt}")
-    if not record["cited"]:
-        lines.append("- cited: (none)")
-    return "\n".join(lines)
-
-
-def _comparison_sections(comparison: dict) -> list[str]:
-    rows = [
-        [METRICS.get(key, key), fmt(key, c["baseline"]), fmt(key, c["current"]), _signed(key, c["delta"])]
-        for key, c in comparison["totals"].items()
-    ]
-    sections = ["## Change against baseline", _table(["metric", "baseline", "current", "Δ"], rows)]
-    for key, title in (("to_wrong", "Correct → wrong"), ("to_right", "Wrong → correct")):
-        flips = comparison[key]
-        lines = [
-            f"- **{f['id']}** ({f['type']}) {_one_line(f['question'])} — expected {_one_line(f['expected'])}; "
-            f"now: {_one_line(f['got']) or '(empty)'}; was: {_one_line(f['baseline_got']) or '(empty)'}"
-            for f in flips
-        ]
-        sections += [f"### {title} ({len(flips)})", "\n".join(lines) or "(none)"]
-    unmatched = comparison["only_in_report"] + comparison["only_in_baseline"]
-    if unmatched:
-        sections.append(f"Items in only one of the runs (not compared): {', '.join(unmatched)}")
-    return sections
-
-
-def _signed(key: str, delta: float | None) -> str:
-    return "–" if delta is None else ("+" if delta >= 0 else "") + fmt(key, delta)
-
-
-def render_markdown(report: dict, comparison: dict | None, chart_name: str) -> str:
-    """The human report: summary, breakdowns, chart, failures, and the baseline diff."""
-    totals = report["totals"]
-    meta = report.get("meta", {})
-    header = f"{totals['n']} items ({totals['n_answerable']} answerable, {totals['n_unanswerable']} unanswerable)"
-    if meta:
-        header += " · " + " · ".join(f"{k}: {v}" for k, v in meta.items())
-    failures = [r for r in report["items"] if not r["correct"]]
-    sections = [
-        "# QA evaluation report",
-        header,
-        "## Summary",
-        summary_table(totals),
-        "## By question type",
-        _breakdown_table("type", report["by_type"]),
-        f"![accuracy and hit@5 by type]({chart_name})",
-        "## By document",
-        _breakdown_table("document", report["by_document"]),
-    ]
-    if comparison is not None:
-        sections += _comparison_sections(comparison)
-    sections.append(f"## Failures ({len(failures)})")
-    sections += [_failure_section(r) for r in failures] or ["(none)"]
-    return "\n\n".join(sections) + "\n"
-
-
-def plot_breakdown(by_type: dict[str, dict], path: Path) -> None:
-    """Bar chart of accuracy and hit@5 per type (Agg canvas: no display, no global backend)."""
-    kinds = list(by_type)
-    fig = Figure(figsize=(max(6.0, 1.1 * len(kinds)), 4.0))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    width = 0.4
-    for offset, key, label in ((-width / 2, "accuracy", "accuracy"), (width / 2, "hit_at_5", "hit@5")):
-        values = [by_type[k][key] if by_type[k][key] is not None else math.nan for k in kinds]
-        ax.bar([i + offset for i in range(len(kinds))], values, width, label=label)
-    ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
-    ax.set_ylim(0, 1.2)  # headroom for the legend above the bars
-    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
-    ax.set_ylabel("fraction of items")
-    ax.set_title("Accuracy and retrieval hit@5 by question type")
-    ax.legend(loc="upper center", ncol=2, frameon=False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-
-
-def write_reports(report: dict, out_dir: str | Path, baseline: dict | None = None) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``breakdown.png`` into ``out_dir``.
-
-    With a baseline report, the comparison is stored in report.json under
-    ``"comparison"`` and rendered in report.md.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    comparison = compare(report, baseline) if baseline is not None else None
-    paths = {"json": out / "report.json", "markdown": out / "report.md", "chart": out / "breakdown.png"}
-    payload = report if comparison is None else {**report, "comparison": comparison}
-    paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    plot_breakdown(report["by_type"], paths["chart"])
-    paths["markdown"].write_text(render_markdown(report, comparison, paths["chart"].name), encoding="utf-8")
-    return paths
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def _load_baseline(path: str | Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: cannot read baseline report ({exc})") from None
-    if not isinstance(data, dict) or not {"totals", "items"} <= data.keys():
-        raise ValueError(f"{path}: not an evaluation report (needs 'totals' and 'items')")
-    return data
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m qa.eval", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--testset", required=True, type=Path, help="JSON-lines test set")
-    parser.add_argument("--out", type=Path, help="report directory (default: .cache/eval/<timestamp>)")
-    parser.add_argument("--baseline", type=Path, help="an earlier report.json to compare against")
-    parser.add_argument("--limit", type=int, help="evaluate only the first N items")
-    parser.add_argument(
-        "--min",
-        type=Path,
-        dest="floors",
-        help="JSON {metric: bound}; exit 1 if a metric is under its floor "
-        f"(a ceiling for {', '.join(sorted(LOWER_IS_BETTER))})",
-    )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """CLI entry point; returns the exit status (0 ok, 1 gate failed, 2 bad input)."""
-    args = _parser().parse_args(argv)
-    try:
-        items = load_testset(args.testset)
-        floors = load_floors(args.floors) if args.floors else {}
-        baseline = _load_baseline(args.baseline) if args.baseline else None
-    except (OSError, ValueError) as exc:  # checked before the (slow) run
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.limit is not None:
-        items = items[: args.limit]
-    # Lazy: the metrics and reports must import and test without the system.
-    from qa import load_assistant
-
-    assistant = load_assistant()
-    started = datetime.now()
-    report = evaluate(items, assistant.ask_json)
-    report["meta"] = {"testset": str(args.testset), "started": started.isoformat(timespec="seconds")}
-    out_dir = args.out or ROOT / ".cache" / "eval" / started.strftime("%Y%m%d-%H%M%S")
-    paths = write_reports(report, out_dir, baseline)
-    print(summary_table(report["totals"]))
-    for path in paths.values():
-        print(f"wrote {path}")
-    failures = gate_failures(report["totals"], floors)
-    if failures:
-        print("regression gate failed:\n" + "\n".join(f"  {f}" for f in failures), file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

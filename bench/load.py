@@ -1,6 +1,6 @@
 """Many users at once: concurrent gradio_client sessions asking questions of a running app.
 
-    python -m qa.loadtest --url http://127.0.0.1:7860 --users 32 --questions 5 [--endpoint chat|ask]
+    python -m bench.load --url http://127.0.0.1:7860 --users 32 --questions 5 [--endpoint chat|ask]
 
 prints one JSON object: how many questions were asked and answered, errors,
 throughput (questions/s) and latency percentiles (seconds, submit to finished
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from gradio_client import Client
+
+from evaluation.metrics import percentile
 
 DEFAULT_TESTSET = Path(__file__).resolve().parent.parent / "testsets" / "dev_qa.jsonl"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -34,14 +35,6 @@ def load_questions(path: Path) -> list[str]:
     """The questions of a JSON-lines test set (one object with a "question" per line)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["question"] for line in lines if line.strip()]
-
-
-def percentile(values: list[float], p: float) -> float | None:
-    """The nearest-rank percentile (``p`` in 0..100) of ``values``; None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def _answer_text(endpoint: str, result: object) -> str:
@@ -148,7 +141,7 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.loadtest", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:7860", help="the running app (this machine only)")
     parser.add_argument("--users", type=int, default=32, help="concurrent sessions")
     parser.add_argument("--questions", type=int, default=5, help="questions per user, asked one after another")

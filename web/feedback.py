@@ -29,7 +29,7 @@ def vote_name(liked: bool | str) -> str:
 
 
 def feedback_record(turn: dict, vote: str) -> dict:
-    """A log record of one vote on one answer (``turn`` as kept by the chat, see ``qa.web.turn_record``)."""
+    """A log record of one vote on one answer (``turn`` as kept by the chat, see ``web.render.turn_record``)."""
     return {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "vote": vote,

@@ -1,6 +1,6 @@
 """Benchmarks: speed, memory and scale of indexing, retrieval and answering.
 
-    python -m qa.bench [--reps N] [--builds N] [--scale 10000,100000,1000000] [--out DIR] [--quick]
+    python -m bench [--reps N] [--builds N] [--scale 10000,100000,1000000] [--out DIR] [--quick]
 
 Prints one JSON object on stdout (progress goes to stderr) and writes
 ``bench.json`` and ``bench.md`` to ``--out`` (default ``.cache/bench``).
@@ -47,14 +47,14 @@ import bm25s
 import faiss
 import numpy as np
 
+from evaluation import load_testset
+from evaluation.metrics import percentile
 from index import Chunk, Index, Settings, build_index, load_embedder, load_index, tokenize
 from index.config import ROOT
 from index.keyword import KeywordIndex
 from index.store import build_faiss, choose_index_type
-
-from .eval import load_testset
-from .pipeline import Assistant
-from .retrieve import MODES
+from qa import Assistant
+from qa.retrieve import MODES
 
 DEV_SET = ROOT / "testsets" / "dev_qa.jsonl"
 DEFAULT_OUT = ROOT / ".cache" / "bench"
@@ -86,11 +86,10 @@ def _log(message: str) -> None:
 
 def summarize(samples_ms: Sequence[float]) -> dict[str, float]:
     """Median and p95 of latency samples: the median for the typical user, p95 for the slow tail."""
-    values = np.asarray(samples_ms, dtype=np.float64)
     return {
-        "median_ms": round(float(np.median(values)), 3),
-        "p95_ms": round(float(np.percentile(values, 95)), 3),
-        "n": len(values),
+        "median_ms": round(percentile(samples_ms, 50), 3),
+        "p95_ms": round(percentile(samples_ms, 95), 3),
+        "n": len(samples_ms),
     }
 
 
@@ -833,7 +832,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m qa.bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=5, help="repetitions of load and query timings (default 5)")
     parser.add_argument("--builds", type=int, default=2, help="full index builds to time (default 2; --quick: 1)")
     parser.add_argument(

@@ -14,10 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from evaluation import METRICS, fmt
 from index import DocMeta, Index
-
-from .eval import fmt
-from .pipeline import Answer
+from qa import Answer
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_INLINE = re.compile(r"([\\`*_\[\]{}|~$#])")
@@ -27,23 +26,6 @@ _UNSHOWABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAYBE_SHOWN = 3  # passages shown as "可能相关" when the assistant abstains
 EXCERPT_CHARS = 300  # of a cited passage in the evaluation failures
 KIND_LABELS = {"work_report": "政府工作报告", "task_table": "重点工作完成情况", "other": "其他"}
-METRIC_LABELS = {
-    "n": "题目数",
-    "accuracy": "回答正确率",
-    "hit_at_1": "检索命中率 @1",
-    "hit_at_5": "检索命中率 @5",
-    "hit_at_10": "检索命中率 @10",
-    "mrr": "检索 MRR",
-    "component_coverage": "要点覆盖率（列举、跨报告）",
-    "char_f1": "字符 F1",
-    "citation_precision": "引用精确率",
-    "citation_recall": "引用召回率",
-    "abstention_accuracy": "拒答正确率（无答案题）",
-    "false_abstention_rate": "误拒答率（有答案题）",
-    "latency_ms_median": "耗时中位数（毫秒）",
-    "latency_ms_p95": "耗时 P95（毫秒）",
-    "n_errors": "出错题数",
-}
 EMPTY_SOURCES = (
     '<div class="xqa-sources xqa-empty">提问后，这里列出回答所依据的报告原文；'
     "点击任一条目可展开整段原文，依据句以高亮标出。</div>"
@@ -199,7 +181,13 @@ def sources_html(answer: Answer, key: str = "") -> str:
         cards = [
             _card(
                 f'<span class="xqa-badge">[{c.n}]</span>',
-                c.title, c.year, c.section, highlight(c.text, c.start, c.end), c.quote, c.source, card_id(key, c.n),
+                c.title,
+                c.year,
+                c.section,
+                highlight(c.text, c.start, c.end),
+                c.quote,
+                c.source,
+                card_id(key, c.n),
             )
             for c in answer.citations
         ]
@@ -208,8 +196,13 @@ def sources_html(answer: Answer, key: str = "") -> str:
         cards = [
             _card(
                 '<span class="xqa-badge xqa-maybe">可能相关</span>',
-                p.doc.title, p.doc.years_label, " > ".join(p.chunk.section), escape_html(p.chunk.text),
-                p.chunk.text, p.doc.file, f"xqa-{key}-p{p.rank}",
+                p.doc.title,
+                p.doc.years_label,
+                " > ".join(p.chunk.section),
+                escape_html(p.chunk.text),
+                p.chunk.text,
+                p.doc.file,
+                f"xqa-{key}-p{p.rank}",
             )
             for p in answer.passages[:MAYBE_SHOWN]
         ]
@@ -290,7 +283,8 @@ def admin_refusal(configured: str, given: str | None) -> str | None:
 
 def summary_rows(totals: dict) -> list[list[str]]:
     """The evaluation's total metrics as (指标, 数值) rows, in a fixed order."""
-    return [[label, fmt(key, totals.get(key))] for key, label in METRIC_LABELS.items() if key in totals]
+    labels = {"n": "题目数", **{key: m.zh for key, m in METRICS.items()}}
+    return [[label, fmt(key, totals.get(key))] for key, label in labels.items() if key in totals]
 
 
 def failures_html(report: dict) -> str:

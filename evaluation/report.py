@@ -1,0 +1,180 @@
+"""Evaluation reports: the markdown summary, breakdowns, failures, baseline diff and chart."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .metrics import METRICS
+from .runner import compare
+
+BREAKDOWN_COLUMNS: dict[str, str] = {
+    "n": "n",
+    "accuracy": "accuracy",
+    "hit_at_1": "hit@1",
+    "hit_at_5": "hit@5",
+    "mrr": "MRR",
+    "component_coverage": "coverage",
+    "char_f1": "char F1",
+    "citation_precision": "cit. P",
+    "citation_recall": "cit. R",
+}
+EXCERPT_CHARS = 300
+
+
+def fmt(key: str, value: float | None) -> str:
+    """A metric value as shown in reports: counts whole, latencies in ms, rates to 3 places."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if key == "n" or key.startswith("n_"):
+        return str(int(value))
+    if key.startswith("latency"):
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def _one_line(text: str) -> str:
+    """Table/list-safe text: whitespace collapsed, pipes escaped."""
+    return re.sub(r"\s+", " ", text).strip().replace("|", "\\|")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def summary_table(totals: dict) -> str:
+    """The total metrics as a markdown table (also what the CLI prints)."""
+    return _table(["metric", "value"], [[m.en, fmt(key, totals.get(key))] for key, m in METRICS.items()])
+
+
+def _breakdown_table(first_column: str, groups: dict[str, dict]) -> str:
+    rows = [[_one_line(name), *(fmt(key, g.get(key)) for key in BREAKDOWN_COLUMNS)] for name, g in groups.items()]
+    return _table([first_column, *BREAKDOWN_COLUMNS.values()], rows)
+
+
+def _failure_section(record: dict) -> str:
+    aliases = f" (aliases: {' / '.join(record['aliases'])})" if record["aliases"] else ""
+    got = _one_line(record["got"]) or "(empty)"
+    details = [
+        f"hit rank {record['hit_rank'] if record['hit_rank'] is not None else '–'}",
+        f"coverage {fmt('coverage', record['coverage'])}",
+        f"citation P/R {fmt('citation_precision', record['citation_precision'])}"
+        f"/{fmt('citation_recall', record['citation_recall'])}",
+    ]
+    lines = [
+        f"### {record['id']} · {record['type']}",
+        "",
+        f"- **question:** {_one_line(record['question'])}",
+        f"- **expected:** {_one_line(record['expected'])}{aliases}",
+        f"- **got:** {got}{' (abstained)' if record['abstained'] else ''}",
+        f"- {' · '.join(details)}",
+    ]
+    if record["error"]:
+        lines.append(f"- **error:** `{_one_line(record['error'])}`")
+    for n, text in enumerate(record["cited"], 1):
+        excerpt = _one_line(text)
+        excerpt = excerpt if len(excerpt) <= EXCERPT_CHARS else excerpt[:EXCERPT_CHARS] + "…"
+        lines.append(f"- cited [{n}]: {excerpt}")
+    if not record["cited"]:
+        lines.append("- cited: (none)")
+    return "\n".join(lines)
+
+
+def _comparison_sections(comparison: dict) -> list[str]:
+    rows = [
+        [
+            METRICS[key].en if key in METRICS else key,
+            fmt(key, c["baseline"]),
+            fmt(key, c["current"]),
+            _signed(key, c["delta"]),
+        ]
+        for key, c in comparison["totals"].items()
+    ]
+    sections = ["## Change against baseline", _table(["metric", "baseline", "current", "Δ"], rows)]
+    for key, title in (("to_wrong", "Correct → wrong"), ("to_right", "Wrong → correct")):
+        flips = comparison[key]
+        lines = [
+            f"- **{f['id']}** ({f['type']}) {_one_line(f['question'])} — expected {_one_line(f['expected'])}; "
+            f"now: {_one_line(f['got']) or '(empty)'}; was: {_one_line(f['baseline_got']) or '(empty)'}"
+            for f in flips
+        ]
+        sections += [f"### {title} ({len(flips)})", "\n".join(lines) or "(none)"]
+    unmatched = comparison["only_in_report"] + comparison["only_in_baseline"]
+    if unmatched:
+        sections.append(f"Items in only one of the runs (not compared): {', '.join(unmatched)}")
+    return sections
+
+
+def _signed(key: str, delta: float | None) -> str:
+    return "–" if delta is None else ("+" if delta >= 0 else "") + fmt(key, delta)
+
+
+def render_markdown(report: dict, comparison: dict | None, chart_name: str) -> str:
+    """The human report: summary, breakdowns, chart, failures, and the baseline diff."""
+    totals = report["totals"]
+    meta = report.get("meta", {})
+    header = f"{totals['n']} items ({totals['n_answerable']} answerable, {totals['n_unanswerable']} unanswerable)"
+    if meta:
+        header += " · " + " · ".join(f"{k}: {v}" for k, v in meta.items())
+    failures = [r for r in report["items"] if not r["correct"]]
+    sections = [
+        "# QA evaluation report",
+        header,
+        "## Summary",
+        summary_table(totals),
+        "## By question type",
+        _breakdown_table("type", report["by_type"]),
+        f"![accuracy and hit@5 by type]({chart_name})",
+        "## By document",
+        _breakdown_table("document", report["by_document"]),
+    ]
+    if comparison is not None:
+        sections += _comparison_sections(comparison)
+    sections.append(f"## Failures ({len(failures)})")
+    sections += [_failure_section(r) for r in failures] or ["(none)"]
+    return "\n\n".join(sections) + "\n"
+
+
+def plot_breakdown(by_type: dict[str, dict], path: Path) -> None:
+    """Bar chart of accuracy and hit@5 per type (Agg canvas: no display, no global backend)."""
+    kinds = list(by_type)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # only where a chart is drawn
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(max(6.0, 1.1 * len(kinds)), 4.0))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    width = 0.4
+    for offset, key, label in ((-width / 2, "accuracy", "accuracy"), (width / 2, "hit_at_5", "hit@5")):
+        values = [by_type[k][key] if by_type[k][key] is not None else math.nan for k in kinds]
+        ax.bar([i + offset for i in range(len(kinds))], values, width, label=label)
+    ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
+    ax.set_ylim(0, 1.2)  # headroom for the legend above the bars
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.set_ylabel("fraction of items")
+    ax.set_title("Accuracy and retrieval hit@5 by question type")
+    ax.legend(loc="upper center", ncol=2, frameon=False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def write_reports(report: dict, out_dir: str | Path, baseline: dict | None = None) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``breakdown.png`` into ``out_dir``.
+
+    With a baseline report, the comparison is stored in report.json under
+    ``"comparison"`` and rendered in report.md.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    comparison = compare(report, baseline) if baseline is not None else None
+    paths = {"json": out / "report.json", "markdown": out / "report.md", "chart": out / "breakdown.png"}
+    payload = report if comparison is None else {**report, "comparison": comparison}
+    paths["json"].write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    plot_breakdown(report["by_type"], paths["chart"])
+    paths["markdown"].write_text(render_markdown(report, comparison, paths["chart"].name), encoding="utf-8")
+    return paths
