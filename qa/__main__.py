@@ -71,7 +71,10 @@ def format_answer(answer: Answer) -> str:
     elif answer.passages:
         lines.append("可能相关的段落（仅供参考）：")
         for p in answer.passages[:MAYBE_SHOWN]:
-            lines += [f"- {p.doc.title} · {' > '.join(p.chunk.section) or '正文'}（{p.doc.file}）", f"    {p.chunk.text}"]
+            lines += [
+                f"- {p.doc.title} · {' > '.join(p.chunk.section) or '正文'}（{p.doc.file}）",
+                f"    {p.chunk.text}",
+            ]
     return "\n".join(lines)
 
 
@@ -83,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the JSON contract instead of text")
     ask.add_argument("--batch", type=Path, metavar="FILE", help="questions, one per line (or JSON lines); '-' = stdin")
     ask.add_argument("--year", action="append", help="only reports about these years (repeatable, or 2013,2019)")
-    ask.add_argument("--doc", action="append", help="only these documents (id or comma list; see python -m index status)")
+    ask.add_argument(
+        "--doc", action="append", help="only these documents (id or comma list; see python -m index status)"
+    )
     return parser
 
 

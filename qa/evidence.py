@@ -10,38 +10,17 @@ the plan section of a report that plans that year.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from index import Chunk, DocMeta
 
-_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?\n]+[，,；;：:。！？!?]?")
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+from .text import YEAR_RE, Span, sentences
+
 _COMPARISON_YEAR = re.compile(r"(?:比|较|是|同比|相比|与|对比|低于|高于|超过|自|从)\s*((?:19|20)\d{2})\s*年")
 _BASELINE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年[^，,。；;]{0,8}(?:基础上|水平上|基数)")
 _RANGE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|~|～)\s*((?:19|20)\d{2})\s*年")
 _TOPIC_YEAR = re.compile(r"\s*(?:预计|截至|到)?[,，]?\s*(?:19|20)\d{2}\s*年(?:\s*(?:至|到|—|-)\s*(?:19|20)\d{2}\s*年)?")
 _PLAN_SECTION = re.compile(r"安排|任务|要求|目标|今后|未来|计划|打算|思路|主要工作|重点工作")
 _REVIEW_SECTION = re.compile(r"回顾|过去|成绩|完成情况")
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int  # offsets inside the chunk text
-    end: int
-    text: str
-
-
-def spans(text: str, pattern: re.Pattern[str] = _SENTENCE_RE) -> list[Span]:
-    return [Span(m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.group().strip()]
-
-
-def sentences(text: str) -> list[Span]:
-    return spans(text, _SENTENCE_RE)
-
-
-def clauses(text: str) -> list[Span]:
-    return spans(text, _CLAUSE_RE)
 
 
 def explicit_years(text: str) -> set[int]:
@@ -52,7 +31,7 @@ def explicit_years(text: str) -> set[int]:
         years.update(range(lo, hi + 1))
     rest = _RANGE_YEAR.sub(" ", text)
     references = {int(y) for y in _COMPARISON_YEAR.findall(rest) + _BASELINE_YEAR.findall(rest)}
-    mentioned = [int(y) for y in _YEAR_RE.findall(rest)]
+    mentioned = [int(y) for y in YEAR_RE.findall(rest)]
     years.update(y for y in mentioned if y not in references or mentioned.count(y) > 1)
     return years
 

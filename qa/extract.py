@@ -12,24 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .evidence import Span, clauses, is_plan_span, sentences, spans, year_fits
-from .match import Idf, coverage
+from .evidence import is_plan_span, year_fits
+from .match import Idf
 from .retrieve import Passage
+from .text import SEMICOLONS, Span, clauses, has_figure, is_enumeration, sentences, spans
 from .understand import Question
+from .weights import DEFAULT, Weights
 
-NUMBER_RE = re.compile(
-    r"\d+(?:[.,]\d+)*\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|公里|平方米|"
-    r"公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克)|[万亿])|[一二三四五六七八九十两]+(?:连冠|大|项|个|条)|第[一二三四五六七八九十]"
-)
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
 _DONE = re.compile(
     r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
 )
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
-_STATUS_CHARS = 120  # a status answer quotes at most this much
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME = re.compile(r"全区|西城|我区")
 _ELSEWHERE = re.compile(r"北京市(?!西城)")
+_DEFINITION = re.compile(r"是指|指的是|即")
 
 
 @dataclass(frozen=True)
@@ -62,35 +60,43 @@ class _Candidate:
     plan: bool
 
 
-def extract(q: Question, passages: list[Passage], idf: Idf, min_support: float, max_chars: int) -> Draft:
-    """The best-supported answer to a simple (not compound) question, or a reasoned abstention."""
-    if not passages:
-        return Draft((), 0.0, "no_passages")
-    if q.kind in ("unit", "status"):
-        draft = _from_table(q, passages, idf, min_support, max_chars)
-        if draft is not None:
-            return draft
-    candidates = [c for c in _candidates(q, passages, idf) if _period_allowed(q, c)]
-    if not candidates:
-        return Draft((), 0.0, "period")
-    fitting = [c for c in candidates if _year_fits(q, c)]
-    if not fitting:
-        return Draft((), max(c.cover for c in candidates), "year")
-    best, start, end, support = _best_answer(q, fitting, idf, max_chars)
-    if support < min_support:
-        return Draft((), support, "weak")
-    if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
-        return Draft((), support, "place")
-    text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
-    return Draft((Claim(text, best.passage, start, start + len(text)),), support)
+class Extractor:
+    """Question + retrieved passages -> :class:`Draft` (claims with evidence offsets, or a reasoned abstention).
+
+    ``min_support`` is the term coverage below which it abstains, ``max_chars``
+    the longest answer window; ``weights`` holds every scoring weight.
+    """
+
+    def __init__(self, idf: Idf, min_support: float, max_chars: int, weights: Weights = DEFAULT):
+        self.idf = idf
+        self.min_support = min_support
+        self.max_chars = max_chars
+        self.w = weights
+
+    def extract(self, q: Question, passages: list[Passage]) -> Draft:
+        """The best-supported answer to a simple (not compound) question, or a reasoned abstention."""
+        if not passages:
+            return Draft((), 0.0, "no_passages")
+        if q.kind in ("unit", "status"):
+            draft = _from_table(q, passages, self)
+            if draft is not None:
+                return draft
+        candidates = [c for c in _candidates(q, passages, self) if _period_allowed(q, c)]
+        if not candidates:
+            return Draft((), 0.0, "period")
+        fitting = [c for c in candidates if _year_fits(q, c)]
+        if not fitting:
+            return Draft((), max(c.cover for c in candidates), "year")
+        best, start, end, support = _best_answer(q, fitting, self)
+        if support < self.min_support:
+            return Draft((), support, "weak")
+        if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
+            return Draft((), support, "place")
+        text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
+        return Draft((Claim(text, best.passage, start, start + len(text)),), support)
 
 
-_RESCORE = 5  # best sentences whose answer windows are compared
-
-
-def _best_answer(
-    q: Question, fitting: list[_Candidate], idf: Idf, max_chars: int
-) -> tuple[_Candidate, int, int, float]:
+def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[_Candidate, int, int, float]:
     """Among the best sentences, the one whose answer window itself is best supported.
 
     A sentence is scored on all its words; what is shown is a window of it, so
@@ -98,10 +104,11 @@ def _best_answer(
     (and, for a number question, whether the window holds a number at all).
     """
     best: tuple[float, _Candidate, int, int, float] | None = None
-    for c in sorted(fitting, key=lambda c: -c.score)[:_RESCORE]:
-        start, end, support = _answer_window(q, c, idf, max_chars)
+    for c in sorted(fitting, key=lambda c: -c.score)[: x.w.rescore_sentences]:
+        start, end, support = _answer_window(q, c, x)
         window = c.passage.chunk.text[start:end]
-        score = c.score - c.cover + support - (0.3 if q.kind == "number" and not NUMBER_RE.search(window) else 0.0)
+        lost_figure = q.kind == "number" and not has_figure(window)
+        score = c.score - c.cover + support - (x.w.window_without_figure_penalty if lost_figure else 0.0)
         if best is None or score > best[0]:
             best = (score, c, start, end, support)
     assert best is not None  # fitting is never empty here
@@ -119,51 +126,47 @@ def _period_allowed(q: Question, c: _Candidate) -> bool:
     return c.plan == q.wants_plan
 
 
-def _context(p: Passage) -> str:
-    """The passage's innermost heading: glossary entries and sections are named there."""
-    return p.chunk.section[-1] if p.chunk.section else ""
-
-
-def _candidates(q: Question, passages: list[Passage], idf: Idf) -> list[_Candidate]:
+def _candidates(q: Question, passages: list[Passage], x: Extractor) -> list[_Candidate]:
     out: list[_Candidate] = []
     for p in passages:
-        heading = _context(p)
         for s in sentences(p.chunk.text):
-            cover = coverage(q.terms, heading + "\n" + s.text, idf)
+            cover = x.idf.coverage(q.terms, p.heading + "\n" + s.text)
             plan = is_plan_span(p.chunk, p.doc, s)
-            period = _period_bonus(q, plan, bool(p.chunk.fields))
-            score = cover + _kind_bonus(q, s.text) + period + _place_bonus(q, s.text) + 0.04 / p.rank
+            period = _period_bonus(q, plan, bool(p.chunk.fields), x.w)
+            score = (
+                cover + _kind_bonus(q, s.text, x.w) + period + _place_bonus(q, s.text, x.w) + x.w.rank_prior / p.rank
+            )
             out.append(_Candidate(p, s, cover, score, plan))
     return out
 
 
-def _place_bonus(q: Question, text: str) -> float:
+def _place_bonus(q: Question, text: str, w: Weights) -> float:
     """Questions are about Xicheng unless they say otherwise: prefer its own figures to the city's."""
     if _ELSEWHERE.search(text) and not _ELSEWHERE.search(q.text):
-        return -0.15
-    return 0.04 if _HOME.search(text) else 0.0
+        return -w.elsewhere_penalty
+    return w.home_bonus if _HOME.search(text) else 0.0
 
 
-def _kind_bonus(q: Question, text: str) -> float:
+def _kind_bonus(q: Question, text: str, w: Weights) -> float:
     if q.kind == "number":
-        return 0.12 if NUMBER_RE.search(text) else -0.1
+        return w.figure_bonus if has_figure(text) else -w.no_figure_penalty
     if q.kind == "list":
-        return 0.15 if text.count("、") >= 1 else -0.1
-    if q.kind == "fact" and re.search(r"是指|指的是|即", text):
-        return 0.08
+        return w.enumeration_bonus if is_enumeration(text) else -w.no_enumeration_penalty
+    if q.kind == "fact" and _DEFINITION.search(text):
+        return w.definition_bonus
     return 0.0
 
 
-def _period_bonus(q: Question, plan: bool, from_table: bool) -> float:
+def _period_bonus(q: Question, plan: bool, from_table: bool, w: Weights) -> float:
     """Plans for plan questions (the report itself before a table restating it), results otherwise."""
     if q.wants_plan:
-        return (0.15 if from_table else 0.2) if plan else 0.0
+        return (w.plan_bonus_table if from_table else w.plan_bonus_prose) if plan else 0.0
     if q.wants_actual:
-        return 0.0 if plan else 0.2
-    return -0.1 if plan else 0.1  # a target is no answer where an actual is asked
+        return 0.0 if plan else w.actual_bonus
+    return -w.neutral_plan_penalty if plan else w.neutral_actual_bonus
 
 
-def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> tuple[int, int, float]:
+def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, int, float]:
     """The shortest run of 1-3 clauses of the sentence that carries the answer, and its support.
 
     A definition or fact is the whole sentence.  A run never crosses a
@@ -172,50 +175,61 @@ def _answer_window(q: Question, best: _Candidate, idf: Idf, max_chars: int) -> t
     about something else in the same sentence does not borrow its neighbours'
     words.
     """
-    s = best.sentence
-    heading = _context(best.passage)
+    s, w, max_chars = best.sentence, x.w, x.max_chars
+    heading = best.passage.heading
     if q.kind == "fact" and len(s.text) <= max_chars:
         return s.start, s.end, best.cover
     parts = clauses(s.text)
     options: list[tuple[float, int, int]] = []
     for i in range(len(parts)):
-        for j in range(i, min(i + 3, len(parts))):
+        for j in range(i, min(i + w.window_max_clauses, len(parts))):
             a, b = s.start + parts[i].start, s.start + parts[j].end
             if b - a > max_chars:
                 break
             text = best.passage.chunk.text[a:b]
-            score = coverage(q.terms, heading + "\n" + text, idf) - 0.03 * (j - i) + min(_place_bonus(q, text), 0.0)
+            score = (
+                x.idf.coverage(q.terms, heading + "\n" + text)
+                - w.window_clause_penalty * (j - i)
+                + min(_place_bonus(q, text, w), 0.0)
+            )
             if q.kind == "number":
-                score += 0.05 if NUMBER_RE.search(parts[j].text) else -0.5 if not NUMBER_RE.search(text) else 0.0
-            if q.kind == "list" and "、" not in text:
-                score -= 0.2
+                if has_figure(parts[j].text):
+                    score += w.window_figure_last_bonus
+                elif not has_figure(text):
+                    score -= w.window_no_figure_penalty
+            if q.kind == "list" and not is_enumeration(text):
+                score -= w.window_no_enumeration_penalty
             options.append((score, a, b))
-            if parts[j].text.endswith(("；", ";")):
+            if parts[j].text.endswith(SEMICOLONS):
                 break
     if not options:
         return s.start, min(s.end, s.start + max_chars), best.cover
     _, a, b = max(options, key=lambda o: (o[0], -(o[2] - o[1])))
-    return a, b, coverage(q.terms, heading + "\n" + best.passage.chunk.text[a:b], idf)
+    return a, b, x.idf.coverage(q.terms, heading + "\n" + best.passage.chunk.text[a:b])
 
 
 # ---------------------------------------------------------------- task table
 
 
-def _from_table(q: Question, passages: list[Passage], idf: Idf, min_support: float, max_chars: int) -> Draft | None:
+def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | None:
     """Lead unit / status questions answered from a task row's fields, when a row matches."""
     rows = [p for p in passages if p.chunk.fields.get("task")]
     if not rows:
         return None
+    w = x.w
     scored = [
         (
-            max(coverage(q.terms, p.chunk.fields["task"], idf), 0.9 * coverage(q.terms, p.chunk.text, idf))
-            + 0.02 / p.rank,
+            max(
+                x.idf.coverage(q.terms, p.chunk.fields["task"]),
+                w.table_text_discount * x.idf.coverage(q.terms, p.chunk.text),
+            )
+            + w.table_rank_prior / p.rank,
             p,
         )
         for p in rows
     ]
-    cover, best = max(scored, key=lambda x: x[0])
-    if cover < min_support:
+    cover, best = max(scored, key=lambda s: s[0])
+    if cover < x.min_support:
         return None
     if q.years and not set(q.years) & set(best.doc.years):
         return Draft((), cover, "year")
@@ -226,7 +240,7 @@ def _from_table(q: Question, passages: list[Passage], idf: Idf, min_support: flo
         at = text.find(first)
         start, end = (at, at + len(first)) if at >= 0 else (0, len(text))
         return Draft((Claim(f"牵头单位：{units}", best, start, end),), cover)
-    return Draft((_status_claim(q, best, idf, max_chars),), cover)
+    return Draft((_status_claim(q, best, x),), cover)
 
 
 def status_verdict(status: str) -> str:
@@ -239,20 +253,26 @@ def status_verdict(status: str) -> str:
     return "已完成" if done else ""
 
 
-def _status_claim(q: Question, row: Passage, idf: Idf, max_chars: int) -> Claim:
+def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     """The status statements that answer the question (what it is about, and whether it failed), with a verdict."""
     text = row.chunk.text
     status = row.chunk.fields["status"]
     offset = max(text.find(status), 0)
+    w = x.w
     ranked = []
     for s in spans(status, _STATUS_UNIT):
-        marker = 1.0 if _NEGATIVE.search(s.text) else 0.5 if (_DONE.search(s.text) or _ONGOING.search(s.text)) else 0.0
-        ranked.append((2 * coverage(q.terms, s.text, idf) + marker, s))
-    ranked.sort(key=lambda x: -x[0])
+        if _NEGATIVE.search(s.text):
+            marker = w.status_failure_marker
+        elif _DONE.search(s.text) or _ONGOING.search(s.text):
+            marker = w.status_progress_marker
+        else:
+            marker = 0.0
+        ranked.append((w.status_coverage_weight * x.idf.coverage(q.terms, s.text) + marker, s))
+    ranked.sort(key=lambda r: -r[0])
     chosen = sorted((s for _, s in ranked[:2]), key=lambda s: s.start)
-    if chosen[-1].end - chosen[0].start > _STATUS_CHARS:
+    if chosen[-1].end - chosen[0].start > w.status_max_chars:
         chosen = [ranked[0][1]]
-    start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + max_chars)
+    start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + x.max_chars)
     evidence = text[start:end]
     verdict = status_verdict(evidence)
     return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)

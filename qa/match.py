@@ -9,11 +9,13 @@ once, through whichever of its wordings ("GDP" / "地区生产总值") matches b
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable
 
 from index import tokenize
+
+from .text import CLAUSE_BREAK
+from .weights import DEFAULT, Weights
 
 
 def grams(text: str) -> set[str]:
@@ -25,9 +27,9 @@ def grams(text: str) -> set[str]:
 
 
 class Idf:
-    """Inverse document frequency of bigrams over the indexed chunks."""
+    """Inverse document frequency of bigrams over the indexed chunks, and the coverage measure built on it."""
 
-    def __init__(self, texts: Iterable[str]):
+    def __init__(self, texts: Iterable[str], weights: Weights = DEFAULT):
         df: Counter[str] = Counter()
         n = 0
         for t in texts:
@@ -37,7 +39,8 @@ class Idf:
         self._df = df
         # A bigram the reports never use is mostly a seam between two words of the
         # user's phrasing ("普遍建立" -> "遍建"): it cannot match, so it weighs little.
-        self._unknown = 0.35 * math.log(1 + self._n)
+        self._unknown = weights.unknown_gram_idf_share * math.log(1 + self._n)
+        self._spread = weights.spread_weight
 
     def __call__(self, gram: str) -> float:
         d = self._df.get(gram)
@@ -48,35 +51,30 @@ class Idf:
     def mass(self, gs: Iterable[str]) -> float:
         return sum(self(g) for g in gs)
 
+    def coverage(self, terms: tuple[tuple[str, ...], ...], text: str) -> float:
+        """Weighted share (0..1) of the question's content pieces found in ``text``.
 
-_SPREAD_WEIGHT = 0.7
-_CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
-
-
-def coverage(terms: tuple[tuple[str, ...], ...], text: str, idf: Idf) -> float:
-    """Weighted share (0..1) of the question's content pieces found in ``text``.
-
-    A piece is one phrase ("居民人均消费支出"): its words count fully when found
-    together in one clause, and only partly when gathered from neighbouring
-    clauses, which are often about other things.
-    """
-    if not terms:
-        return 0.0
-    whole = grams(text)
-    targets = [grams(c) for c in _CLAUSE_BREAK.split(text) if c.strip()] or [set()]
-    total = covered = 0.0
-    for alts in terms:
-        weight = idf.mass(grams(alts[0]))
-        if weight <= 0:
-            continue
-        best = 0.0
-        for alt in alts:
-            gs = grams(alt)
-            mass = idf.mass(gs)
-            if mass > 0:
-                together = max(idf.mass(g for g in gs if g in target) for target in targets)
-                spread = _SPREAD_WEIGHT * idf.mass(g for g in gs if g in whole)
-                best = max(best, max(together, spread) / mass)
-        total += weight
-        covered += weight * best
-    return covered / total if total else 0.0
+        A piece is one phrase ("居民人均消费支出"): its words count fully when found
+        together in one clause, and only partly when gathered from neighbouring
+        clauses, which are often about other things.
+        """
+        if not terms:
+            return 0.0
+        whole = grams(text)
+        targets = [grams(c) for c in CLAUSE_BREAK.split(text) if c.strip()] or [set()]
+        total = covered = 0.0
+        for alts in terms:
+            weight = self.mass(grams(alts[0]))
+            if weight <= 0:
+                continue
+            best = 0.0
+            for alt in alts:
+                gs = grams(alt)
+                mass = self.mass(gs)
+                if mass > 0:
+                    together = max(self.mass(g for g in gs if g in target) for target in targets)
+                    spread = self._spread * self.mass(g for g in gs if g in whole)
+                    best = max(best, max(together, spread) / mass)
+            total += weight
+            covered += weight * best
+        return covered / total if total else 0.0

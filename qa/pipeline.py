@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, replace
 
 from index import Index, Settings, load_embedder, load_index
 
-from .extract import NUMBER_RE, Claim, Draft, extract
+from .extract import Claim, Draft, Extractor
 from .guard import check_question
 from .match import Idf
 from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
+from .text import NUMBER_RE
 from .understand import Question, analyse
+from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
@@ -90,16 +92,18 @@ class Answer:
 
 
 class Assistant:
-    def __init__(self, index: Index, settings: Settings):
+    def __init__(self, index: Index, settings: Settings, weights: Weights = DEFAULT):
         self.settings = settings
+        self.weights = weights
         self.index = index
         self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates)
-        self.idf = Idf(c.text for c in index.chunks)
+        self.idf = Idf((c.text for c in index.chunks), weights)
+        self.extractor = Extractor(self.idf, settings.min_support, settings.max_answer_chars, weights)
 
     @classmethod
-    def load(cls, settings: Settings | None = None) -> Assistant:
+    def load(cls, settings: Settings | None = None, weights: Weights = DEFAULT) -> Assistant:
         settings = settings or Settings.from_env()
-        return cls(load_index(settings), settings)
+        return cls(load_index(settings), settings, weights)
 
     def understand(self, question: str, history: list[str] | None = None) -> Question:
         context = None
@@ -136,9 +140,7 @@ class Assistant:
             t = time.perf_counter()
             passages = self._retrieve(side, k, doc_ids, mode)
             retrieve_ms += (time.perf_counter() - t) * 1000
-            drafts.append(
-                (side, extract(side, passages, self.idf, self.settings.min_support, self.settings.max_answer_chars))
-            )
+            drafts.append((side, self.extractor.extract(side, passages)))
             for p in passages:
                 shown.setdefault(p.row, p)
         if len(shown) < _MIN_SHOWN:  # no report covers the year: still show the closest passages, as related
@@ -146,7 +148,7 @@ class Assistant:
                 shown.setdefault(p.row, p)
         text, citations = compose(q, drafts, self.index)
         cited = [c.passage.row for _, d in drafts for c in d.claims]
-        passages = rerank(q, list(shown.values()), cited, self.idf, max(k, _MIN_SHOWN))
+        passages = rerank(q, list(shown.values()), cited, self.idf, max(k, _MIN_SHOWN), self.weights)
         total = (time.perf_counter() - t0) * 1000
         return Answer(
             question=question,

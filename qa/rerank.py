@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .match import Idf, coverage
+from .match import Idf
 from .retrieve import Passage
 from .understand import Question
+from .weights import DEFAULT, Weights
 
-_PRIOR = 0.05  # weight of the fused retrieval rank, to break near ties
 
-
-def rerank(q: Question, passages: list[Passage], cited_rows: list[int], idf: Idf, k: int) -> list[Passage]:
+def rerank(
+    q: Question, passages: list[Passage], cited_rows: list[int], idf: Idf, k: int, weights: Weights = DEFAULT
+) -> list[Passage]:
     """The passages in display order, renumbered from 1, at most ``k``."""
     first = {row: i for i, row in enumerate(cited_rows)}
 
     def key(p: Passage) -> tuple[int, float]:
         if p.row in first:
             return (0, first[p.row])
-        heading = p.chunk.section[-1] if p.chunk.section else ""
-        return (1, -(coverage(q.terms, heading + "\n" + p.chunk.text, idf) + _PRIOR / p.rank))
+        return (1, -(idf.coverage(q.terms, p.heading + "\n" + p.chunk.text) + weights.display_rank_prior / p.rank))
 
     ordered = sorted(passages, key=key)[:k]
     return [replace(p, rank=i) for i, p in enumerate(ordered, start=1)]

@@ -26,6 +26,11 @@ class Passage:
     score: float
     rank: int
 
+    @property
+    def heading(self) -> str:
+        """The passage's innermost heading: glossary entries and sections are named there."""
+        return self.chunk.section[-1] if self.chunk.section else ""
+
 
 def docs_for_years(index: Index, years: tuple[int, ...]) -> list[str]:
     """Documents that report on or plan for any of the years."""

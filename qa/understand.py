@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
+from .text import YEAR_RE as _YEAR_RE
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
@@ -24,7 +25,6 @@ _COMPARED_TO_RE = re.compile(r"(?<=年)\s*(?:比|较|相比|比起)\s*(?:19|20)\
 _TIME_WORDS = re.compile(
     r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年"
 )
-_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _SHORT_YEAR_RE = re.compile(r"(?<![\d.])([0-2]\d)\s*年(?!代)")
 _FOLLOW_UP_RE = re.compile(r"^(那|那么|那在|还有|再问|那要是)?.{0,12}(呢|怎么样|如何)[？?]?$")
 
@@ -135,17 +135,27 @@ def classify(text: str) -> str:
     return "fact"
 
 
+# What is not a question's topic, masked in this order: longer time expressions before the
+# years inside them, document references before the years they contain, intent words
+# ("牵头单位") before the question words inside them ("单位" is not, "哪个" is).
+_NOT_TOPIC: tuple[re.Pattern[str], ...] = (
+    _DOC_REF_RE,
+    _COMPARED_TO_RE,
+    _TIME_WORDS,
+    _PLAN_RE,
+    _RANGE_RE,
+    _YEAR_RE,
+    _SHORT_YEAR_RE,
+    _INTENT_WORDS,
+    _QUESTION_WORDS,
+)
+
+
 def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     """Content phrases: the question minus years, question and intent words, punctuation."""
-    t = _DOC_REF_RE.sub(" ", text)
-    t = _COMPARED_TO_RE.sub(" ", t)
-    t = _TIME_WORDS.sub(" ", t)
-    t = _PLAN_RE.sub(" ", t)
-    t = _RANGE_RE.sub(" ", t)
-    t = _YEAR_RE.sub(" ", t)
-    t = _SHORT_YEAR_RE.sub(" ", t)
-    t = _INTENT_WORDS.sub(" ", t)
-    t = _QUESTION_WORDS.sub(" ", t)
+    t = text
+    for pattern in _NOT_TOPIC:
+        t = pattern.sub(" ", t)
     pieces = [_MEASURE_PREFIX.sub("", p) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p]
     pieces = [p for p in dict.fromkeys(pieces) if len(p) >= 2 or re.match(r"[A-Za-z0-9]", p)]
     return tuple(alternatives(p) for p in pieces)
@@ -157,7 +167,9 @@ def from_english(text: str) -> str:
         return text
     for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
         text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
-    text = re.sub(r"(?i)(?<![a-z])[a-z]+(?![a-z])", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text)
+    text = re.sub(
+        r"(?i)(?<![a-z])[a-z]+(?![a-z])", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text
+    )
     text = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%年])", r"\1年", text)
     return re.sub(r"\s+", " ", text).strip()
 

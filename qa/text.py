@@ -1,0 +1,60 @@
+"""Shared text primitives of the answering stages: years, figures, sentences, clauses, enumerations.
+
+One copy of each, so that understanding, evidence reading and extraction agree
+on what a year, a figure or a sentence is.  Offsets always refer to the text
+they were found in, so evidence can be cited and highlighted exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# A written four-digit year ("2019年", "2019 年"), not part of a longer number.
+YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+
+# A figure with its unit, as reports write them ("1089亿元", "4.5%", "169座", "12个百分点"),
+# or a count in Chinese numerals followed by a measure word ("四连冠", "三大", "两项").
+NUMBER_RE = re.compile(
+    r"\d+(?:[.,]\d+)*\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|公里|平方米|"
+    r"公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克)|[万亿])|[一二三四五六七八九十两]+(?:连冠|大|项|个|条)|第[一二三四五六七八九十]"
+)
+
+# Sentences end at 。！？ or a line break; clauses also at ，；：.  Semicolons in reports
+# separate different figures, so a clause ending in one closes an answer window.
+_SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?\n]+[，,；;：:。！？!?]?")
+CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
+SEMICOLONS = ("；", ";")
+ENUMERATION_MARK = "、"  # the list comma: what separates the items of an enumeration
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a text, with its offsets inside that text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def spans(text: str, pattern: re.Pattern[str]) -> list[Span]:
+    """Non-blank matches of ``pattern`` as spans."""
+    return [Span(m.start(), m.end(), m.group()) for m in pattern.finditer(text) if m.group().strip()]
+
+
+def sentences(text: str) -> list[Span]:
+    return spans(text, _SENTENCE_RE)
+
+
+def clauses(text: str) -> list[Span]:
+    return spans(text, _CLAUSE_RE)
+
+
+def has_figure(text: str) -> bool:
+    return NUMBER_RE.search(text) is not None
+
+
+def is_enumeration(text: str) -> bool:
+    """Whether a text lists items (at least two, joined by the list comma)."""
+    return ENUMERATION_MARK in text

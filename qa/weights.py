@@ -1,0 +1,64 @@
+"""Every scoring weight of the answering stages, in one frozen, documented place.
+
+A sentence's score is its term coverage (0..1, :mod:`qa.match`) plus small
+bonuses and penalties for features a linguist can name: does it hold a figure
+when a figure is asked, is it a plan where an actual is asked, is it about
+Xicheng, how high did retrieval rank it.  The bonuses are small against
+coverage on purpose: they break ties between sentences that cover the question
+about equally, and never make an off-topic sentence win.
+
+Each field has a one-line reason.  The values were set by hand in earlier
+rounds; ``python -m evaluation.sweep WEIGHT v1 v2 …`` prints the accuracy curve
+of one weight over the tuning sets (dev, project, blind tune), so a change is
+chosen by that curve, never by one question.  The sweep figures that back the
+current values are in the README's weights table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Weights:
+    # --- sentence choice (qa.extract): added to the sentence's coverage
+    rank_prior: float = 0.04  # / retrieval rank: only breaks ties between equally covering sentences
+    figure_bonus: float = 0.12  # a number question wants a sentence that states a figure
+    no_figure_penalty: float = 0.1  # … and one without any figure is rarely its answer
+    enumeration_bonus: float = 0.15  # a list question wants a sentence with 、-joined items
+    no_enumeration_penalty: float = 0.1  # … and a sentence without them lists nothing
+    definition_bonus: float = 0.08  # "是指/即" sentences answer "是什么意思"
+    plan_bonus_prose: float = 0.2  # a plan question is answered by a plan sentence of the report itself
+    plan_bonus_table: float = 0.15  # … a task table restating the plan comes second
+    actual_bonus: float = 0.2  # an "实际/完成了" question is answered by a non-plan sentence
+    neutral_actual_bonus: float = 0.1  # with no stated intent, a result is likelier asked than a target
+    neutral_plan_penalty: float = 0.1  # … and a target is no answer where a result may be meant
+    home_bonus: float = 0.04  # questions are about Xicheng: prefer "全区/西城" figures
+    elsewhere_penalty: float = 0.15  # a Beijing-wide figure is not Xicheng's, unless asked
+    rescore_sentences: int = 5  # best sentences whose answer windows are compared
+    window_without_figure_penalty: float = 0.3  # final choice: a number answer whose window lost its figure
+    # --- answer window inside a sentence (qa.extract)
+    window_max_clauses: int = 3  # an answer is 1-3 clauses: a figure with its subject and qualifiers
+    window_clause_penalty: float = 0.03  # per extra clause: the shortest window that covers wins
+    window_figure_last_bonus: float = 0.05  # a number window should end on its figure
+    window_no_figure_penalty: float = 0.5  # a number window without a figure is no answer
+    window_no_enumeration_penalty: float = 0.2  # a list window without 、 lists nothing
+    # --- task table (qa.extract)
+    table_text_discount: float = 0.9  # a row matched through its status text, not its task, counts a bit less
+    table_rank_prior: float = 0.02  # / retrieval rank, tie-break among rows
+    status_coverage_weight: float = 2.0  # a status statement about the asked part of the task …
+    status_failure_marker: float = 1.0  # … and one that says it failed must be shown
+    status_progress_marker: float = 0.5  # … then one that says done / ongoing
+    status_max_chars: int = 120  # two status statements are quoted only if together this short
+    # --- coverage (qa.match)
+    spread_weight: float = 0.7  # a phrase's words gathered from neighbouring clauses count this much
+    unknown_gram_idf_share: float = 0.35  # a bigram the reports never use is mostly a seam between words
+    # --- display order of passages (qa.rerank)
+    display_rank_prior: float = 0.05  # / fused rank, breaks near ties in term coverage
+
+    def replace(self, **changes: float) -> Weights:
+        return dataclasses.replace(self, **changes)
+
+
+DEFAULT = Weights()
