@@ -1,0 +1,94 @@
+"""qa.extract: the answer window, the year/plan/place checks and the task-table fields."""
+
+from __future__ import annotations
+
+from answering import TABLE_DOC, idf, passage
+
+from qa.extract import Extractor, status_verdict
+from qa.understand import analyse
+from qa.weights import Weights
+
+
+def _extractor(**weights: float) -> Extractor:
+    return Extractor(idf(), min_support=0.5, max_chars=160, weights=Weights().replace(**weights))
+
+
+def test_a_number_question_gets_the_clause_with_its_figure_and_exact_offsets() -> None:
+    p = passage("全年完成背街小巷环境整治210条，新增停车位3400个，改造老旧小区38个。")
+    draft = _extractor().extract(analyse("2030年新增了多少停车位？"), [p])
+    (claim,) = draft.claims
+    assert "3400个" in claim.text and "210条" not in claim.text
+    assert p.chunk.text[claim.start : claim.end] == claim.text
+
+
+def test_a_target_is_no_answer_where_an_actual_is_asked() -> None:
+    plan = passage("新建口袋公园20处。", section=("二、2031年工作安排",))
+    draft = _extractor().extract(analyse("2031年实际新建了多少口袋公园？"), [plan])
+    assert draft.abstained and draft.reason == "period"
+    assert not _extractor().extract(analyse("2031年计划新建多少口袋公园？"), [plan]).abstained
+
+
+def test_another_years_figure_is_refused_with_the_reason() -> None:
+    p = passage("新建口袋公园12处。")  # a 2030 review
+    draft = _extractor().extract(analyse("2027年新建了多少口袋公园？"), [p])
+    assert draft.abstained and draft.reason == "year"
+
+
+def test_another_place_is_refused() -> None:
+    p = passage("全区新建口袋公园12处。")
+    draft = _extractor().extract(analyse("海淀区2030年新建了多少口袋公园？"), [p])
+    assert draft.abstained and draft.reason == "place"
+
+
+def test_weak_support_abstains() -> None:
+    p = passage("城镇登记失业率控制在1.2%以内。")
+    draft = _extractor().extract(analyse("2030年文物腾退了多少处？"), [p])
+    assert draft.abstained and draft.reason == "weak"
+
+
+def test_a_list_question_prefers_the_enumeration() -> None:
+    a = passage("文化设施建设稳步推进。")
+    b = passage("建成区图书馆新馆、区文化馆分馆、街道文化站三处文化设施。", rank=2)
+    draft = _extractor().extract(analyse("2030年建成了哪些文化设施？"), [a, b])
+    assert "、" in draft.claims[0].text and draft.claims[0].passage is b
+
+
+def test_the_figure_bonus_is_a_named_weight_that_decides_ties() -> None:
+    words = passage("口袋公园建设成效明显，群众满意。")
+    figure = passage("口袋公园建设12处。", rank=2)
+    q = analyse("2030年口袋公园建设多少？")
+    assert _extractor().extract(q, [words, figure]).claims[0].passage is figure
+    flat = _extractor(figure_bonus=0.0, no_figure_penalty=0.0, window_without_figure_penalty=0.0, rank_prior=1.0)
+    assert flat.extract(q, [words, figure]).claims[0].passage is words
+
+
+TASK = "城市管理 9 完成口袋公园建设10处 区园林绿化局、区城市管理委 已完成，建成12处，超额完成全年任务。"
+FIELDS = {
+    "category": "城市管理",
+    "number": "9",
+    "task": "完成口袋公园建设10处",
+    "lead_units": "区园林绿化局、区城市管理委",
+    "status": "已完成，建成12处，超额完成全年任务。",
+}
+
+
+def test_lead_unit_comes_from_the_rows_unit_field() -> None:
+    row = passage(TASK, doc=TABLE_DOC, section=(), fields=FIELDS)
+    (claim,) = _extractor().extract(analyse("口袋公园建设由哪个单位牵头？"), [row]).claims
+    assert claim.text == "牵头单位：区园林绿化局、区城市管理委"
+    assert TASK[claim.start : claim.end] == "区园林绿化局"
+
+
+def test_status_comes_from_the_rows_status_with_a_verdict() -> None:
+    row = passage(TASK, doc=TABLE_DOC, section=(), fields=FIELDS)
+    (claim,) = _extractor().extract(analyse("口袋公园建设完成了吗？"), [row]).claims
+    assert claim.text.startswith("已完成。") and "12处" in claim.text
+    assert TASK[claim.start : claim.end] in FIELDS["status"]
+
+
+def test_status_verdicts() -> None:
+    assert status_verdict("因疫情影响未能按期完成") == "未按计划完成"
+    assert status_verdict("一期已建成，二期正在施工") == "部分完成，其余仍在进行中"
+    assert status_verdict("正在推进") == "进行中"
+    assert status_verdict("已全部完成") == "已完成"
+    assert status_verdict("相关工作有序开展") == ""

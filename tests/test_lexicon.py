@@ -1,0 +1,22 @@
+"""qa.lexicon: colloquial names map to the report's terms."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.lexicon import SYNONYMS, alternatives
+
+
+def test_a_colloquial_phrase_adds_the_report_term() -> None:
+    assert alternatives("GDP增速") == ("GDP增速", "地区生产总值增速")
+    assert "一般公共预算收入" in alternatives("财政收入")
+
+
+def test_a_piece_already_in_the_reports_words_is_not_expanded_again() -> None:
+    assert alternatives("地区生产总值") == ("地区生产总值",)
+    assert alternatives("三级税收") == ("三级税收",)
+
+
+@pytest.mark.parametrize("phrase", sorted(SYNONYMS))
+def test_no_entry_maps_a_phrase_only_to_itself(phrase: str) -> None:
+    assert any(term.lower() != phrase for term in SYNONYMS[phrase])

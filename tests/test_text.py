@@ -1,0 +1,32 @@
+"""qa.text: the shared primitives (years, figures, sentences, clauses, enumerations)."""
+
+from __future__ import annotations
+
+from qa.text import NUMBER_RE, YEAR_RE, clauses, has_figure, is_enumeration, sentences
+
+
+def test_years_are_four_digits_followed_by_nian() -> None:
+    assert YEAR_RE.findall("2030年和2031 年相比") == ["2030", "2031"]
+    assert YEAR_RE.findall("编号12030年") == []  # part of a longer number
+    assert YEAR_RE.findall("1999年") == ["1999"] and YEAR_RE.findall("2999年") == []
+
+
+def test_figures_carry_their_units() -> None:
+    text = "完成投资1,250.5亿元，增长7.3%，新建学校6所，连续三年保持两项第一"
+    found = [m.group() for m in NUMBER_RE.finditer(text)]
+    assert found == ["1,250.5亿元", "7.3%", "6所", "两项", "第一"]
+    assert has_figure("提高12个百分点") and not has_figure("稳步提高服务水平")
+
+
+def test_sentences_and_clauses_keep_offsets() -> None:
+    text = "新建公园3处，改造绿地20公顷；植树1万株。\n下一段落没有句号"
+    ss = sentences(text)
+    assert [s.text for s in ss] == ["新建公园3处，改造绿地20公顷；植树1万株。", "下一段落没有句号"]
+    assert all(text[s.start : s.end] == s.text for s in ss)
+    cs = clauses(ss[0].text)
+    assert [c.text for c in cs] == ["新建公园3处，", "改造绿地20公顷；", "植树1万株。"]
+
+
+def test_enumeration_needs_the_list_comma() -> None:
+    assert is_enumeration("建设图书馆、博物馆和文化站")
+    assert not is_enumeration("建设图书馆和博物馆")
