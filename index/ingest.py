@@ -2,17 +2,20 @@
 
 The task-status table and prose reports take different structure paths, but
 both end as cleaned text plus blocks with offsets, so everything downstream
-is the same.
+is the same.  Metadata is inferred from the result (:mod:`index.meta`) and the
+catalog entry overrides it; every block then records what its section is about.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
 from .catalog import make_meta
 from .clean import clean_text
 from .load import SUPPORTED_SUFFIXES, LoadError, load_text
+from .meta import infer_meta, section_about
 from .schema import Block, Document
 from .structure import structure
 from .table import looks_like_task_table, parse_task_table
@@ -51,12 +54,15 @@ def ingest_file(path: Path, catalog_entry: dict | None = None, max_bytes: int | 
             )
             for r in rows
         ]
-        kind = "task_table"
+        is_table = True
     else:
         text = clean_text(raw)
         blocks = structure(text)
-        kind = "work_report"
+        is_table = False
     if not text.strip():
         raise LoadError(f"{path.name}: no text left after cleaning")
-    meta = make_meta(path, text, catalog_entry, kind)
+    sections = list(dict.fromkeys(b.section for b in blocks))
+    meta = make_meta(infer_meta(path, text, raw, sections, is_table), catalog_entry)
+    abouts = {s: section_about(s, meta) for s in sections}
+    blocks = [dataclasses.replace(b, role=abouts[b.section].role, about_years=abouts[b.section].years) for b in blocks]
     return Document(meta=meta, text=text, blocks=tuple(blocks), sha256=file_sha256(path))

@@ -19,13 +19,15 @@ class DocMeta:
     doc_id: str  # stable, meaningful: the file stem in corpus/
     file: str  # file name inside corpus/
     title: str
-    kind: str = "work_report"  # work_report | task_table | other
+    # work_report | plan_execution | task_table | statistical_release | speech | five_year_plan | other
+    kind: str = "work_report"
     year: int | None = None  # year the document was delivered / published
     years: tuple[int, ...] = ()  # years it reports on (reviews / completion status)
     plan_years: tuple[int, ...] = ()  # years it plans for
     date: str = ""  # ISO date when known
-    speaker: str = ""
+    speaker: str = ""  # as printed on the cover: organisation, role and name ("西城区人民政府区长 王少峰")
     session: str = ""
+    speaker_role: str = ""  # the role alone (区长, 代区长, 主任), for "谁作的报告" and display
     source_files: tuple[str, ...] = ()  # earlier names of the file (e.g. as received)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +58,10 @@ class Block:
     end: int
     section: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict)  # table rows only
+    # What the block's section is about (index.meta.section_about): review | plan | status | cover | other,
+    # and the years its figures are of ("一、2013年工作回顾" -> review, (2013,)).
+    role: str = "other"
+    about_years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
