@@ -26,24 +26,37 @@ class Metric:
 
     en: str
     zh: str
+    explain: str = ""  # one line for the evaluation tab: what the number measures, in Chinese
 
 
 # Total metrics in report order: the one table reports, the gate and the web tab read.
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric("answer accuracy", "回答正确率"),
-    "hit_at_1": Metric("retrieval hit@1", "检索命中率 @1"),
-    "hit_at_5": Metric("retrieval hit@5", "检索命中率 @5"),
-    "hit_at_10": Metric("retrieval hit@10", "检索命中率 @10"),
-    "mrr": Metric("retrieval MRR", "检索 MRR"),
-    "component_coverage": Metric("component coverage (list, cross_doc)", "要点覆盖率（列举、跨报告）"),
-    "char_f1": Metric("char F1", "字符 F1"),
-    "citation_precision": Metric("citation precision", "引用精确率"),
-    "citation_recall": Metric("citation recall", "引用召回率"),
-    "abstention_accuracy": Metric("abstention accuracy (unanswerable)", "拒答正确率（无答案题）"),
-    "false_abstention_rate": Metric("false-abstention rate (answerable)", "误拒答率（有答案题）"),
-    "latency_ms_median": Metric("latency median (ms)", "耗时中位数（毫秒）"),
-    "latency_ms_p95": Metric("latency p95 (ms)", "耗时 P95（毫秒）"),
-    "n_errors": Metric("errors (answer_fn raised)", "出错题数"),
+    "accuracy": Metric("answer accuracy", "回答正确率", "答案与标准答案一致的题目所占比例"),
+    "hit_at_1": Metric("retrieval hit@1", "检索命中率 @1", "排在第 1 位的段落含有标准依据的题目比例"),
+    "hit_at_5": Metric("retrieval hit@5", "检索命中率 @5", "前 5 个段落中含有标准依据的题目比例"),
+    "hit_at_10": Metric("retrieval hit@10", "检索命中率 @10", "前 10 个段落中含有标准依据的题目比例"),
+    "mrr": Metric("retrieval MRR", "检索 MRR", "第一个含依据段落名次的倒数的平均值，越接近 1 越靠前"),
+    "component_coverage": Metric(
+        "component coverage (list, cross_doc)",
+        "要点覆盖率（列举、跨报告）",
+        "列举题和跨报告题中，答出的要点占应答要点的比例",
+    ),
+    "char_f1": Metric("char F1", "字符 F1", "答案与标准答案逐字重合程度的 F1 值"),
+    "citation_precision": Metric("citation precision", "引用精确率", "回答引用的段落中确属标准依据的比例"),
+    "citation_recall": Metric("citation recall", "引用召回率", "标准依据中被回答引用到的比例"),
+    "abstention_accuracy": Metric(
+        "abstention accuracy (unanswerable)",
+        "拒答正确率（无答案题）",
+        "报告中没有答案的题目里，系统如实说明未找到的比例",
+    ),
+    "false_abstention_rate": Metric(
+        "false-abstention rate (answerable)",
+        "误拒答率（有答案题）",
+        "报告中有答案的题目里，系统却说未找到的比例（越低越好）",
+    ),
+    "latency_ms_median": Metric("latency median (ms)", "耗时中位数（毫秒）", "一半题目在此时间内答完"),
+    "latency_ms_p95": Metric("latency p95 (ms)", "耗时 P95（毫秒）", "95% 的题目在此时间内答完"),
+    "n_errors": Metric("errors (answer_fn raised)", "出错题数", "回答过程中程序出错的题目数"),
 }
 
 # Types whose gold answer is several facts; all of them must be in the answer.
