@@ -41,7 +41,8 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().replace("|", "\\|")
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub markdown table (the one table helper of reports, suite and bench)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -49,12 +50,12 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def summary_table(totals: dict) -> str:
     """The total metrics as a markdown table (also what the CLI prints)."""
-    return _table(["metric", "value"], [[m.en, fmt(key, totals.get(key))] for key, m in METRICS.items()])
+    return markdown_table(["metric", "value"], [[m.en, fmt(key, totals.get(key))] for key, m in METRICS.items()])
 
 
 def _breakdown_table(first_column: str, groups: dict[str, dict]) -> str:
     rows = [[_one_line(name), *(fmt(key, g.get(key)) for key in BREAKDOWN_COLUMNS)] for name, g in groups.items()]
-    return _table([first_column, *BREAKDOWN_COLUMNS.values()], rows)
+    return markdown_table([first_column, *BREAKDOWN_COLUMNS.values()], rows)
 
 
 def _failure_section(record: dict) -> str:
@@ -95,7 +96,7 @@ def _comparison_sections(comparison: dict) -> list[str]:
         ]
         for key, c in comparison["totals"].items()
     ]
-    sections = ["## Change against baseline", _table(["metric", "baseline", "current", "Δ"], rows)]
+    sections = ["## Change against baseline", markdown_table(["metric", "baseline", "current", "Δ"], rows)]
     for key, title in (("to_wrong", "Correct → wrong"), ("to_right", "Wrong → correct")):
         flips = comparison[key]
         lines = [
@@ -130,6 +131,8 @@ def render_markdown(report: dict, comparison: dict | None, chart_name: str) -> s
         "## By question type",
         _breakdown_table("type", report["by_type"]),
         f"![accuracy and hit@5 by type]({chart_name})",
+        "## By form of the question",
+        _breakdown_table("form", report.get("by_form", {})),
         "## By document",
         _breakdown_table("document", report["by_document"]),
     ]

@@ -67,6 +67,11 @@ def _item_problem(item: Any, seen_ids: set[str]) -> str | None:
     aliases = item.get("answer_aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         return "'answer_aliases' must be a list of strings"
+    history = item.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        return "'history' must be a list of earlier questions (strings)"
+    if not isinstance(item.get("form", ""), str):
+        return "'form' must be a string"
     evidence = item.get("evidence", [])
     if not isinstance(evidence, list):
         return "'evidence' must be a list"
@@ -126,6 +131,7 @@ def score_item(item: dict, output: dict) -> dict:
     return {
         "id": item["id"],
         "type": kind,
+        "form": item.get("form") or "plain",
         "question": item["question"],
         "expected": gold,
         "aliases": aliases,
@@ -154,15 +160,16 @@ def _check_output(output: Any) -> None:
         raise ValueError(f"answer_fn output lacks {', '.join(missing) or 'timings_ms.total'}")
 
 
-def _run_one(item: dict, answer_fn: Callable[[str], dict]) -> dict:
-    """Ask one question; a raising system is recorded as an empty, wrong answer.
+def _run_one(item: dict, answer_fn: Callable[..., dict]) -> dict:
+    """Ask one question (with its conversation, for a follow-up); a raising system is recorded as an empty, wrong answer.
 
     One failing question must not lose a whole run: the error is kept in the
     record, counted in ``n_errors`` and listed with the failures.
     """
     start = time.perf_counter()
     try:
-        output = answer_fn(item["question"])
+        history = item.get("history")
+        output = answer_fn(item["question"], history=history) if history else answer_fn(item["question"])
         _check_output(output)
     except Exception as exc:  # whatever the system under test raises is recorded, not fatal
         elapsed = (time.perf_counter() - start) * 1000
@@ -213,18 +220,23 @@ def _type_order(kind: str) -> tuple[int, str]:
     return (TYPES.index(kind) if kind in TYPES else len(TYPES), kind)
 
 
-def evaluate(items: list[dict], answer_fn: Callable[[str], dict], progress: bool = True) -> dict:
+def evaluate(items: list[dict], answer_fn: Callable[..., dict], progress: bool = True) -> dict:
     """Ask every question through ``answer_fn`` (the chat's code path) and score it.
 
-    Returns ``{"totals", "by_type", "by_document", "items"}``; documents are the
-    items' evidence files (``"none"`` for items without evidence).
+    ``answer_fn(question)`` returns the JSON contract; for a follow-up item it is
+    called as ``answer_fn(question, history=[earlier questions])``.  Returns
+    ``{"totals", "by_type", "by_form", "by_document", "items"}``; documents are the
+    items' evidence files (``"none"`` for items without evidence), forms how the
+    question is typed (``"plain"`` when the item does not say).
     """
     records = [_run_one(item, answer_fn) for item in tqdm(items, desc="eval", unit="q", disable=not progress)]
     by_type = _grouped(records, lambda r: [r["type"]])
     by_document = _grouped(records, lambda r: r["documents"])
+    by_form = _grouped(records, lambda r: [r["form"]])
     return {
         "totals": summarize(records),
         "by_type": {kind: by_type[kind] for kind in sorted(by_type, key=_type_order)},
+        "by_form": dict(sorted(by_form.items())),
         "by_document": dict(sorted(by_document.items())),
         "items": records,
     }
