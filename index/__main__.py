@@ -1,4 +1,9 @@
-"""``python -m index build|status|add FILE|remove DOC`` - the index's command line."""
+"""``python -m index build|status|add FILE|remove DOC|set-meta DOC field=value...|export DIR|import DIR``.
+
+The index's command line.  ``set-meta`` corrects a document's metadata (stored as its catalog entry,
+applied without re-embedding; ``field=`` drops a correction); ``export``/``import`` move or restore a
+deployment (corpus, catalog with its corrections, feedback log; see ``index/backup.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from .admin import AdminError, add_document, remove_document
+from .admin import CORRECTABLE, AdminError, add_document, parse_fields, remove_document, set_metadata
+from .backup import export_deployment, import_deployment
 from .config import Settings
 from .progress import ConsoleProgress
 from .store import BuildReport, IndexUnavailable, build_index, status
@@ -38,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("file", type=Path)
     remove = sub.add_parser("remove", help="remove a document (id or file name) and update the index")
     remove.add_argument("doc")
+    meta = sub.add_parser("set-meta", help="correct a document's metadata: field=value ... (field= drops it)")
+    meta.add_argument("doc")
+    meta.add_argument("fields", nargs="+", metavar="field=value", help=f"fields: {', '.join(CORRECTABLE)}")
+    export = sub.add_parser("export", help="write corpus, catalog and feedback log to a new folder")
+    export.add_argument("dir", type=Path)
+    restore = sub.add_parser("import", help="replace corpus, catalog and feedback log with an exported folder's")
+    restore.add_argument("dir", type=Path)
     args = parser.parse_args(argv)
     settings = Settings.from_env(
         corpus_dir=args.corpus_dir,
@@ -55,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             _print_report(add_document(settings, args.file, progress=ConsoleProgress()))
         elif args.command == "remove":
             _print_report(remove_document(settings, args.doc, progress=ConsoleProgress()))
+        elif args.command == "set-meta":
+            _print_report(set_metadata(settings, args.doc, parse_fields(args.fields), progress=ConsoleProgress()))
+        elif args.command == "export":
+            manifest = export_deployment(settings, args.dir)
+            print(f"exported {len(manifest['documents'])} documents, {len(manifest['files'])} files to {args.dir}")
+        elif args.command == "import":
+            _print_report(import_deployment(settings, args.dir, progress=ConsoleProgress()))
     except (AdminError, IndexUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -27,19 +27,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .catalog import read_catalog
 from .config import Settings
 from .ingest import corpus_files, file_sha256, ingest_file
 from .load import SUPPORTED_SUFFIXES, LoadError
 from .schema import DocMeta
 from .store import (
     BuildReport,
-    IndexUnavailable,
     Progress,
     build_index,
     build_lock,
     commit_change,
-    load_index,
     read_manifest,
 )
 
@@ -190,12 +187,5 @@ def set_metadata(
     unknown = sorted(set(fields) - set(CORRECTABLE))
     if unknown:
         raise AdminError(f"不能更正的字段: {', '.join(unknown)}；可更正的字段: {', '.join(CORRECTABLE)}")
-    change: dict = {"action": "set-meta", "doc": path.stem, "fields": fields}
-    if path.stem not in read_catalog(settings.corpus_dir):
-        try:
-            served = load_index(settings, check_settings=False).docs.get(path.stem)
-        except IndexUnavailable:
-            served = None  # nothing indexed yet: the build reads the rest off the text
-        if served is not None:  # the entry is complete, so the catalog alone describes the document
-            change["base"] = {k: v for k, v in served.to_dict().items() if k in CORRECTABLE}
+    change = {"action": "set-meta", "doc": path.stem, "fields": fields}
     return commit_change(settings, change, progress=progress)

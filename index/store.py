@@ -86,7 +86,7 @@ CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() 
 _CURRENT = "current"
 _FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
 JOURNAL = "pending.json"
-ACTIONS = ("remove", "set-meta")  # the journalled admin changes
+ACTIONS = ("remove", "set-meta", "import")  # the journalled admin changes
 # Named points of an action where XQA_PAUSE_AT stops the process (see the module docstring).
 PAUSE_POINTS = ("journal-written", "corpus-changed", "version-written", "swapped")
 
@@ -328,10 +328,16 @@ def build_index(
 
 
 def commit_change(
-    settings: Settings, change: dict, progress: Progress | None = None, embedder: Embedder | None = None
+    settings: Settings,
+    change: dict,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    corpus_step: Callable[[], None] | None = None,
 ) -> BuildReport:
-    """Apply a checked admin change (``{"action": "remove"|"set-meta", "doc": id, ...}``) to corpus and index.
+    """Apply a checked admin change (``{"action": "remove"|"set-meta"|"import", "doc": id, ...}``) to corpus and index.
 
+    ``corpus_step`` is a corpus change made once, in one atomic step, after the commit point (an import's
+    directory exchange): recovery cannot redo it and does not need to, it only builds what the corpus holds.
     The steps, their commit point and the recovery are in the module docstring.
     """
     if change.get("action") not in ACTIONS:
@@ -340,6 +346,8 @@ def commit_change(
         _write_journal(settings, change)
         pause_point("journal-written")
         _apply_to_corpus(settings, change)
+        if corpus_step:
+            corpus_step()
         pause_point("corpus-changed")
         report = _build(settings, False, progress, embedder)
         pause_point("swapped")
@@ -378,7 +386,7 @@ def clear_journal(settings: Settings) -> None:
 
 
 def _apply_to_corpus(settings: Settings, change: dict) -> None:
-    """The corpus side of a journalled change; idempotent, so recovery can simply redo it."""
+    """The corpus side of a journalled change; idempotent, so recovery can simply redo it (an import has none)."""
     doc = change["doc"]
     catalog = read_catalog(settings.corpus_dir)
     if change["action"] == "remove":
@@ -389,7 +397,7 @@ def _apply_to_corpus(settings: Settings, change: dict) -> None:
                 path.unlink()
         _fsync_dir(settings.corpus_dir)
     elif change["action"] == "set-meta":
-        entry = dict(catalog.get(doc) or change.get("base", {}))  # a first correction starts from what is served
+        entry = dict(catalog.get(doc, {}))  # overrides what the document says about itself (catalog.make_meta)
         for key, value in change["fields"].items():
             if value is None:
                 entry.pop(key, None)  # back to what the document says about itself
