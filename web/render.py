@@ -8,7 +8,6 @@ citation is highlighted by its offsets, never by searching for the quote.
 
 from __future__ import annotations
 
-import hmac
 import html
 import re
 from collections import Counter
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from evaluation import METRICS, fmt
 from index import DocMeta, Index
 from qa import Answer
+
+from .throttle import token_matches, token_problem
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _MD_INLINE = re.compile(r"([\\`*_\[\]{}|~$#])")
@@ -265,15 +266,14 @@ def document_rows(index: Index) -> list[list[str | int]]:
 
 
 def admin_refusal(configured: str, given: str | None) -> str | None:
-    """Why an admin action is refused, or ``None``; the comparison takes constant time.
-
-    "surrogatepass" keeps a broken token sent by a hostile client a refusal instead of an encoding crash.
-    """
+    """Why an admin action is refused, or ``None`` (constant-time comparison; throttling is ``web.throttle``'s)."""
     if not configured:
         return "未配置管理员口令（环境变量 XQA_ADMIN_TOKEN），文档管理已停用。"
+    if problem := token_problem(configured):
+        return problem
     if not given:
         return "请输入管理员口令。"
-    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), configured.encode("utf-8", "surrogatepass")):
+    if not token_matches(configured, given):
         return "管理员口令错误，操作已拒绝。"
     return None
 
