@@ -35,6 +35,60 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DOCS = Path(__file__).resolve().parent / "data" / "docs"
 LOO_FIELDS = ("title", "kind", "year", "date", "speaker", "session", "years", "plan_years")
+# The shipped reports' metadata as the catalog held it before inference (commit 098db67):
+# leave-one-out compares the inference against it.
+SHIPPED = {
+    "2014-work-report": {
+        "title": "2014年西城区政府工作报告",
+        "kind": "work_report",
+        "year": 2014,
+        "date": "2014-01-07",
+        "speaker": "西城区人民政府区长 王少峰",
+        "session": "北京市西城区第十五届人民代表大会第四次会议",
+        "years": [2013],
+        "plan_years": [2014],
+    },
+    "2006-work-report": {
+        "title": "北京市西城区2006年政府工作报告",
+        "kind": "work_report",
+        "year": 2006,
+        "date": "",
+        "speaker": "",
+        "session": "",
+        "years": [2004, 2005, 2006],
+        "plan_years": [2007, 2008, 2009, 2010, 2011],
+    },
+    "2017-work-report": {
+        "title": "2017年西城区政府工作报告",
+        "kind": "work_report",
+        "year": 2017,
+        "date": "",
+        "speaker": "西城区人民政府区长",
+        "session": "",
+        "years": [2012, 2013, 2014, 2015, 2016],
+        "plan_years": [2017, 2018, 2019, 2020, 2021],
+    },
+    "2020-key-tasks-status": {
+        "title": "2020年西城区政府工作报告重点工作全年完成情况",
+        "kind": "task_table",
+        "year": 2021,
+        "date": "2021-03-08",
+        "speaker": "",
+        "session": "",
+        "years": [2020],
+        "plan_years": [],
+    },
+    "2020-work-report": {
+        "title": "2020年西城区政府工作报告",
+        "kind": "work_report",
+        "year": 2020,
+        "date": "2020-01-05",
+        "speaker": "北京市西城区人民政府区长 孙硕",
+        "session": "北京市西城区第十六届人民代表大会第七次会议",
+        "years": [2019],
+        "plan_years": [2020],
+    },
+}
 
 # file -> inferred fields (years as (reviewed, planned))
 EXPECTED = {
@@ -156,13 +210,13 @@ def _squash(text: str) -> str:
 
 
 def leave_one_out() -> list[tuple[str, str, object, object]]:
-    """(document, field, inferred, catalog) for every catalogued report indexed without its entry."""
+    """(document, field, inferred, catalogued) for every shipped report indexed without its entry."""
     rows = []
-    for doc_id, entry in read_catalog(CORPUS).items():
+    for doc_id, entry in SHIPPED.items():
         meta = ingest_file(CORPUS / f"{doc_id}.txt").meta
         for name in LOO_FIELDS:
             got = getattr(meta, name)
-            rows.append((doc_id, name, list(got) if isinstance(got, tuple) else got, entry.get(name)))
+            rows.append((doc_id, name, list(got) if isinstance(got, tuple) else got, entry[name]))
     return rows
 
 
