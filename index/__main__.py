@@ -15,8 +15,9 @@ from pathlib import Path
 from .admin import CORRECTABLE, AdminError, add_document, parse_fields, remove_document, set_metadata
 from .backup import export_deployment, import_deployment
 from .config import Settings
+from .meta import describe, unknown_year_notice
 from .progress import ConsoleProgress
-from .store import BuildReport, IndexUnavailable, build_index, status
+from .store import BuildReport, IndexUnavailable, build_index, load_index, status
 
 
 def _print_report(report: BuildReport) -> None:
@@ -27,6 +28,20 @@ def _print_report(report: BuildReport) -> None:
     )
     for name, reason in report.failed.items():
         print(f"skipped {name}: {reason}", file=sys.stderr)
+
+
+def _print_understood(settings: Settings, file: str | None = None) -> None:
+    """What each indexed document (or the one just added) was understood to be."""
+    try:
+        index = load_index(settings)
+    except IndexUnavailable:  # status of a missing index: the JSON above already says so
+        return
+    for meta in index.docs.values():
+        if file is None or meta.file == file:
+            chunks = [c for c in index.chunks if c.doc_id == meta.doc_id]
+            print(describe(meta, len({c.section for c in chunks}), len(chunks)))
+            if notice := unknown_year_notice(meta):
+                print(notice, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,10 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "status":
             print(json.dumps(status(settings), ensure_ascii=False, indent=2))
+            _print_understood(settings)
         elif args.command == "build":
             _print_report(build_index(settings, force=args.force, progress=ConsoleProgress()))
         elif args.command == "add":
             _print_report(add_document(settings, args.file, progress=ConsoleProgress()))
+            _print_understood(settings, args.file.name)
         elif args.command == "remove":
             _print_report(remove_document(settings, args.doc, progress=ConsoleProgress()))
         elif args.command == "set-meta":

@@ -518,3 +518,27 @@ def figure_year(sentence: str, offset: int, context: tuple[int, ...] = ()) -> in
     if stated:
         return stated[0].year
     return max(context) if context else None
+
+
+def describe(meta: DocMeta, sections: int | None = None, chunks: int | None = None) -> str:
+    """One line of what was understood about a document, for ``index add/status`` and the upload message."""
+
+    def span(years: tuple[int, ...]) -> str:
+        if not years:
+            return "—"
+        return str(years[0]) if len(years) == 1 else f"{min(years)}–{max(years)}"
+
+    parts = [
+        f"《{meta.title}》",
+        f"类型 {meta.kind}",
+        f"年份 {meta.year or '未知'}",
+        f"日期 {meta.date or '—'}",
+        f"报告人 {meta.speaker or '—'}",
+        f"回顾 {span(meta.years)}",
+        f"计划 {span(meta.plan_years)}",
+    ]
+    if sections is not None:
+        parts.append(f"{sections} 个章节")
+    if chunks is not None:
+        parts.append(f"{chunks} 段")
+    return f"{meta.file}: " + "，".join(parts)
