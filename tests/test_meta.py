@@ -353,7 +353,14 @@ QUESTIONS = [
     ("2019-mid-year-speech.txt", "2019年上半年区级一般公共预算收入完成多少？", "236.4亿元"),
     ("13th-five-year-plan.txt", "“十三五”时期人均公共绿地面积要达到多少？", "8.5平方米"),
     ("2016-key-tasks-status.txt", "新增公共停车位2000个的牵头单位是哪个？", "区交通委"),
-    ("2018-old-community-renewal-brief.txt", "老旧小区综合整治加装电梯多少部？", "46部"),
+    pytest.param(
+        "2018-old-community-renewal-brief.txt",
+        "老旧小区综合整治加装电梯多少部？",
+        "46部",
+        # Measured: the brief is retrieved and cited, but the answer quotes its topic sentence
+        # ("2018年，全区老旧小区综合整治工作…推进。") instead of the clause with 46部: answer side (qa/extract.py).
+        marks=pytest.mark.xfail(strict=True, reason="answer side picks the paragraph's topic sentence"),
+    ),
     ("garbage-sorting-handbook.txt", "废旧电池属于什么垃圾？", "有害垃圾"),
 ]
 
