@@ -153,3 +153,34 @@ def test_messages_shown_in_the_users_script_keep_quotes_as_printed() -> None:
     assert shown.startswith("沒有找到相關報告，請換個說法")
     assert shown.endswith("“社会发展总体规划”")
     assert to_user_script(message, SIMPLIFIED) == message
+
+
+def test_normalising_twice_changes_nothing() -> None:
+    once = normalise_question("二〇一五年　西城區的ｇｄｐ增長百分之七點五嗎??")
+    assert normalise(once).text == once and not normalise(once).changes
+
+
+# Questions written for this test, each with its traditional-script and Chinese-numeral twins.
+_TWINS = [
+    (
+        "2019年全区社会消费品零售总额预计实现多少？",
+        "2019年全區社會消費品零售總額預計實現多少？",
+        "二〇一九年全区社会消费品零售总额预计实现多少？",
+    ),
+    ("2016年全区三级税收达到了多少？", "2016年全區三級稅收達到了多少？", "二零一六年全区三级税收达到了多少？"),
+    ("2013年的地区生产总值预计实现多少？", "2013年的地區生產總值預計實現多少？", "一三年的地区生产总值预计实现多少？"),
+    ("2006年地区生产总值预计完成多少？", "2006年地區生產總值預計完成多少？", "两千零六年地区生产总值预计完成多少？"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("plain", "traditional", "numerals"), _TWINS)
+def test_traditional_and_numeral_twins_get_the_same_answer(
+    assistant, plain: str, traditional: str, numerals: str
+) -> None:
+    expected = assistant.ask(plain)
+    assert not expected.abstained
+    for twin in (traditional, numerals):
+        got = assistant.ask(twin)
+        assert got.answer == expected.answer
+        assert [c.text for c in got.citations] == [c.text for c in expected.citations]
