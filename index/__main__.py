@@ -30,18 +30,19 @@ def _print_report(report: BuildReport) -> None:
         print(f"skipped {name}: {reason}", file=sys.stderr)
 
 
-def _print_understood(settings: Settings, file: str | None = None) -> None:
-    """What each indexed document (or the one just added) was understood to be."""
+def _understood(settings: Settings, file: str | None = None) -> list[str]:
+    """What each indexed document (or the one just added) was understood to be, one line each."""
     try:
         index = load_index(settings)
-    except IndexUnavailable:  # status of a missing index: the JSON above already says so
-        return
+    except IndexUnavailable:  # status of a missing index: its "problem" already says so
+        return []
+    lines = []
     for meta in index.docs.values():
         if file is None or meta.file == file:
             chunks = [c for c in index.chunks if c.doc_id == meta.doc_id]
-            print(describe(meta, len({c.section for c in chunks}), len(chunks)))
-            if notice := unknown_year_notice(meta):
-                print(notice, file=sys.stderr)
+            lines.append(describe(meta, len({c.section for c in chunks}), len(chunks)))
+            lines += [notice] if (notice := unknown_year_notice(meta)) else []
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,13 +77,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.command == "status":
-            print(json.dumps(status(settings), ensure_ascii=False, indent=2))
-            _print_understood(settings)
+            print(json.dumps({**status(settings), "understood": _understood(settings)}, ensure_ascii=False, indent=2))
         elif args.command == "build":
             _print_report(build_index(settings, force=args.force, progress=ConsoleProgress()))
         elif args.command == "add":
             _print_report(add_document(settings, args.file, progress=ConsoleProgress()))
-            _print_understood(settings, args.file.name)
+            print("\n".join(_understood(settings, args.file.name)))
         elif args.command == "remove":
             _print_report(remove_document(settings, args.doc, progress=ConsoleProgress()))
         elif args.command == "set-meta":
