@@ -24,13 +24,16 @@ cannot be swapped together; a journal (``index_dir/pending.json``) makes the
 pair atomic against ``kill -9`` at any moment.  Under the build lock
 (:func:`commit_change`):
 
-1. the request is checked (the document exists, the fields are known); nothing
-   is written yet, so a kill here leaves corpus and index as they were;
+1. the request is checked (the document exists, the fields are known; an
+   archive to import is verified whole); nothing is written yet, so a kill
+   here leaves corpus and index as they were;
 2. the journal is written (temporary file, fsync, rename, fsync of the folder).
    **This is the commit point**: from here on the change will happen;
 3. the corpus is changed: the catalog is replaced atomically (``catalog.json``
    written beside and renamed), a removed file is unlinked.  Each step is
-   idempotent (an absent file or entry is no error), so it can be redone;
+   idempotent (an absent file or entry is no error), so it can be redone; an
+   import exchanges the whole corpus folder with the staged archive in one
+   ``renameat2(RENAME_EXCHANGE)`` and has nothing to redo;
 4. a new index version is written beside the old one and ``current`` is
    repointed (``os.replace`` of a symlink: atomic); a correction keeps every
    vector (:func:`_reuse_corrected`), a removal keeps all the others;
@@ -88,7 +91,7 @@ _FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
 JOURNAL = "pending.json"
 ACTIONS = ("remove", "set-meta", "import")  # the journalled admin changes
 # Named points of an action where XQA_PAUSE_AT stops the process (see the module docstring).
-PAUSE_POINTS = ("journal-written", "corpus-changed", "version-written", "swapped")
+PAUSE_POINTS = ("checked", "journal-written", "corpus-changed", "version-written", "swapped")
 
 
 class IndexUnavailable(Exception):
@@ -343,6 +346,11 @@ def commit_change(
     if change.get("action") not in ACTIONS:
         raise ValueError(f"unknown change {change!r}")
     with build_lock(settings):
+        if pending := read_journal(settings):  # never overwrite a committed change: finish it first
+            _apply_to_corpus(settings, pending)
+            _build(settings, False, progress, embedder)
+            clear_journal(settings)
+        pause_point("checked")
         _write_journal(settings, change)
         pause_point("journal-written")
         _apply_to_corpus(settings, change)
