@@ -380,19 +380,11 @@ def test_instructions_and_markup_in_a_document_are_only_quoted(admin_copy: Setti
 # ---------------------------------------------------------------- admin rights
 
 
-def test_admin_actions_need_the_token_and_every_attempt_is_logged(tiny: Settings):
+def test_admin_actions_need_the_token_and_wrong_tokens_lock_the_client_out(tiny: Settings):
     settings = tiny.replace(admin_token=TOKEN)
-    before = index_state(settings)
     for url in serve(settings):
         client = Client(url, verbose=False)
-        for token in ("", "wrong-guess", TOKEN + " ", TOKEN.upper()):
-            status, *_ = client.predict(token, api_name="/rebuild_index")
-            assert "口令" in status and not status.startswith("✅")
-            status, *_ = client.predict(token, "a-report", api_name="/remove_document")
-            assert "口令" in status
-        broken = raw_call(url, "rebuild_index", ["\ud800" + TOKEN])  # a hostile client's undecodable token
-        assert broken["success"] and "口令错误" in broken["output"]["data"][0]
-        assert index_state(settings) == before
+        before = index_state(settings)
         job = client.submit(TOKEN, api_name="/rebuild_index")
         progress = []
         deadline = time.monotonic() + DEADLINE_S
@@ -400,19 +392,46 @@ def test_admin_actions_need_the_token_and_every_attempt_is_logged(tiny: Settings
             progress += [p.desc for p in job.status().progress_data or [] if p.desc]
             time.sleep(0.05)
         status, *_ = job.result(timeout=DEADLINE_S)
-        assert status.startswith("✅ 已重建全部索引"), status
+        assert "已重建全部索引" in status and "未完成" not in status, status
         assert any("建立索引" in p for p in progress), progress
-        after = index_state(settings)
-        assert after[0] != before[0] and after[1:] == before[1:]  # a new version with the same documents
+        rebuilt = index_state(settings)
+        assert rebuilt[0] != before[0] and rebuilt[1:] == before[1:]  # a new version with the same documents
+        for api in ("/rebuild_index", "/remove_document"):  # an empty token is not a guess: never counted
+            status, *_ = client.predict("", *(["a-report"] if "remove" in api else []), api_name=api)
+            assert "请输入管理员口令" in status
+        guesses = [
+            ("/rebuild_index", "wrong-guess"),
+            ("/remove_document", TOKEN + " "),
+            ("/rebuild_index", TOKEN.upper()),
+        ]
+        for api, token in guesses:
+            status, *_ = client.predict(token, *(["a-report"] if "remove" in api else []), api_name=api)
+            assert "口令错误" in status and "次数过多" not in status, status
+        broken = raw_call(url, "rebuild_index", ["\ud800" + TOKEN])  # a hostile client's undecodable token
+        assert broken["success"] and "口令错误" in broken["output"]["data"][0]
+        status, *_ = client.predict("another-guess", "a-report", api_name="/remove_document")  # the fifth
+        assert "口令错误" in status and "次数过多" in status, status
+        for api, args in (("/rebuild_index", []), ("/remove_document", ["a-report"])):
+            status, *_ = client.predict(TOKEN, *args, api_name=api)  # now even the right token is refused
+            assert "次数过多" in status and "分钟后再试" in status, status
+        assert index_state(settings) == rebuilt
         answers(url, GOOD, "1089亿元")
     log = (settings.var_dir / "admin.log").read_text(encoding="utf-8")
-    assert TOKEN not in log and "wrong-guess" not in log and TOKEN.upper() not in log
+    for secret in (TOKEN, "wrong-guess", TOKEN.upper(), "another-guess"):
+        assert secret not in log
     records = [json.loads(line) for line in log.splitlines()]
-    assert [(r["action"], r["outcome"]) for r in records] == [("rebuild", "refused"), ("remove", "refused")] * 4 + [
-        ("rebuild", "refused"),
-        ("rebuild", "done"),
-    ]
-    assert all(r["time"] and r["client"] == "127.0.0.1" for r in records)
+    assert [r["outcome"] for r in records] == ["done"] + ["refused"] * 7 + ["throttled"] * 2
+    assert all(r["time"] and r["client"] == "127.0.0.1" and (r["outcome"] == "done" or r["reason"]) for r in records)
+
+
+def test_a_short_admin_token_keeps_the_admin_side_closed(tiny: Settings):
+    settings = tiny.replace(admin_token="short-tok")  # 9 characters, under the documented minimum
+    before = index_state(settings)
+    for url in serve(settings):
+        status, *_ = Client(url, verbose=False).predict("short-tok", api_name="/rebuild_index")
+        assert "口令过短" in status and "至少 12 个" in status, status
+        answers(url, GOOD, "1089亿元")
+    assert index_state(settings) == before
 
 
 # ---------------------------------------------------------------- crashes
