@@ -108,6 +108,8 @@ class IndexUnavailable(Exception):
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+EMBED_STAGE = "embedding"
+EMBED_STAGE_FIRST = "embedding (first build of the index)"
 
 
 @dataclass
@@ -473,7 +475,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
                 continue
             meta, text = doc.meta, doc.text
             chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            vectors = _embed_chunks(embedder, chunks, cache, settings.embed_batch_size, progress, meta.doc_id)
+            vectors = np.full((len(chunks), embedder.dim), np.nan, dtype=np.float32)  # embedded below, in one pass
             report.embedded_docs.append(meta.doc_id)
         all_chunks.extend(chunks)
         all_vectors.append(vectors)
@@ -482,6 +484,8 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     if old:
         report.removed_docs = sorted(set(old.docs) - set(doc_entries))
     vectors = np.vstack(all_vectors) if all_vectors else np.zeros((0, embedder.dim), dtype=np.float32)
+    stage = EMBED_STAGE_FIRST if old is None and not force else EMBED_STAGE
+    _embed_missing(embedder, all_chunks, vectors, cache, settings.embed_batch_size, progress, stage)
     _write_version(settings, embedder, documents, all_chunks, vectors, doc_entries, progress)
     report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - t0
@@ -548,29 +552,35 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _embed_chunks(
+def _embed_missing(
     embedder: Embedder,
     chunks: list[Chunk],
+    vectors: np.ndarray,
     cache: dict[str, np.ndarray],
     batch: int,
     progress: Progress | None,
-    label: str,
-) -> np.ndarray:
-    """Vectors for ``chunks``: from the cache where the text is unchanged, embedded in batches otherwise."""
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    stage: str,
+) -> None:
+    """Fill the NaN rows of ``vectors``: from the cache where the text is unchanged, else embedded.
+
+    All new chunks of a build go in one pass, longest first, so a batch holds
+    texts of similar length (little padding) and one progress bar covers the build.
+    """
     todo = []
-    for i, c in enumerate(chunks):
-        hit = cache.get(_digest(c.search_text))
+    for i in np.flatnonzero(np.isnan(vectors[:, 0])).tolist():
+        hit = cache.get(_digest(chunks[i].search_text))
         if hit is None:
             todo.append(i)
         else:
             vectors[i] = hit
+    todo.sort(key=lambda i: -len(chunks[i].search_text))
+    if progress and todo:
+        progress(stage, 0, len(todo))
     for at in range(0, len(todo), batch):
         rows = todo[at : at + batch]
         vectors[rows] = embedder.embed_passages([chunks[i].search_text for i in rows])
         if progress:
-            progress(f"embedding {label}", min(at + batch, len(todo)), len(todo))
-    return vectors
+            progress(stage, min(at + batch, len(todo)), len(todo))
 
 
 def _write_version(
@@ -597,7 +607,7 @@ def _write_version(
     np.save(tmp / "vectors.npy", vectors.astype(np.float32))
     kind = choose_index_type(len(chunks), settings.faiss_index)
     faiss.write_index(build_faiss(vectors.astype(np.float32), kind), str(tmp / "faiss.index"))
-    KeywordIndex.build([c.search_text for c in chunks] or [""]).save(tmp / "keyword")
+    KeywordIndex.build(c.search_text for c in chunks).save(tmp / "keyword")  # streamed: scales to 1M chunks
     manifest = {
         "format_version": FORMAT_VERSION,
         "model_id": embedder.model_id,
