@@ -3,10 +3,10 @@
 from .admin import AdminError, add_document, remove_document
 from .config import Settings
 from .embed import Embedder, load_embedder
-from .keyword import normalize, tokenize
+from .keyword import KeywordIndex, normalize, tokenize
 from .load import SUPPORTED_SUFFIXES, LoadError
 from .schema import Chunk, DocMeta, Document
-from .store import BuildReport, Index, IndexUnavailable, build_index, load_index, status
+from .store import BuildReport, Index, IndexUnavailable, build_faiss, build_index, choose_index_type, load_index, status
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -18,10 +18,13 @@ __all__ = [
     "Embedder",
     "Index",
     "IndexUnavailable",
+    "KeywordIndex",
     "LoadError",
     "Settings",
     "add_document",
+    "build_faiss",
     "build_index",
+    "choose_index_type",
     "load_embedder",
     "load_index",
     "normalize",

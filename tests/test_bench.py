@@ -1,23 +1,21 @@
 """bench on tiny sizes: every section yields its fields with sane values.
 
 No timing is asserted (the machine may be busy); what is checked is that the
-benchmark measures what it says, e.g. that the streamed keyword index it uses
-at scale scores exactly like the product's ``KeywordIndex.build``.
+benchmark measures what it says, on the index package's public API only.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bench import corpus as bench
-from index import Chunk
-from index.keyword import KeywordIndex
-from index.store import choose_index_type
+from index import Chunk, Settings, build_index, choose_index_type
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
@@ -46,10 +44,9 @@ def test_recall_at_k_counts_shared_ids() -> None:
     assert bench.recall_at_k(found, truth) == pytest.approx(0.75)
 
 
-def test_streamed_keyword_index_scores_like_the_product() -> None:
-    product, streamed = KeywordIndex.build(TEXTS), bench.keyword_index_streamed(TEXTS)
-    for query in ("社会消费品零售总额", "PM2.5浓度", "外语标识", "没有的词"):
-        assert np.allclose(product.scores(query), streamed.scores(query))
+def test_bench_uses_only_the_index_package_api() -> None:
+    source = (ROOT / "bench" / "corpus.py").read_text(encoding="utf-8")
+    assert "from index." not in source.replace("from index.config import ROOT", "") and "._bm25" not in source
 
 
 def test_synthetic_corpus_recombines_real_sentences() -> None:
@@ -70,9 +67,18 @@ def test_synthetic_corpus_recombines_real_sentences() -> None:
 
 
 def test_targets_compare_values_with_limits() -> None:
-    corpus = {"queries": {"modes": {"hybrid": {"answer_total": {"median_ms": 80.0, "p95_ms": 300.0}}}}}
+    corpus = {
+        "build": {"median_s": 30.0},
+        "queries": {
+            "embed_query": {"median_ms": 12.0},
+            "modes": {"hybrid": {"answer_total": {"median_ms": 35.0, "p95_ms": 300.0}}},
+        },
+    }
     checks = bench.check_targets(corpus, [])
-    assert [c["met"] for c in checks] == [True, False]
+    assert [c["met"] for c in checks] == [True, False, True, False]
+    assert "full build" in checks[0]["target"]
+    reused = {**corpus, "build": {"builds": 0}}
+    assert [c["met"] for c in bench.check_targets(reused, [])] == [False, True, False]
 
 
 @pytest.fixture
@@ -104,18 +110,23 @@ def test_cli_runs_every_section(
 ) -> None:
     monkeypatch.setenv("XQA_CORPUS_DIR", str(tiny_corpus))
     out = tmp_path / "bench"
-    assert (
-        bench.main(["--quick", "--reps", "1", "--scale", "2000", "--out", str(out), "--testset", str(tiny_testset)])
-        == 0
-    )
+    args = ["--quick", "--reps", "1", "--scale", "2000", "--out", str(out), "--testset", str(tiny_testset)]
+    assert bench.main([*args, "--sets", str(tiny_testset)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert json.loads((out / "bench.json").read_text(encoding="utf-8")) == result
     markdown = (out / "bench.md").read_text(encoding="utf-8")
     assert "## Current corpus" in markdown and "## Scale" in markdown and "## Hot spots" in markdown
+    assert "## Retrieval per mode" in markdown
 
     corpus = result["corpus"]
     assert corpus["chunks"] > 0 and corpus["build"]["builds"] == 1
     assert _positive_number(corpus["build"]["median_s"]) and _positive_number(corpus["build"]["chunks_per_s"])
+    assert _positive_number(corpus["build"]["embed_passages_per_s"]) and corpus["build"]["engine"]["model_id"]
+    assert corpus["build"]["extrapolated_100000_s"] > corpus["build"]["median_s"]
+    retrieval = result["retrieval"]
+    assert set(retrieval) == {"hybrid", "keyword", "dense"}
+    for sets in retrieval.values():
+        assert 0 <= sets["qa"]["hit_at_5"] <= 1 and sets["qa"]["n"] == 3 and sets["qa"]["latency_ms_median"] > 0
     assert _positive_number(corpus["load"]["median_ms"])
     assert _positive_number(corpus["memory"]["peak_rss_gb"]) and _positive_number(
         corpus["memory"]["python_heap_peak_mb"]
@@ -137,13 +148,39 @@ def test_cli_runs_every_section(
         assert 0 <= stats["recall_at_10"] <= 1 and stats["bytes"] > 0 and stats["query"]["median_ms"] > 0
     assert size["faiss"]["flat"]["recall_at_10"] == pytest.approx(1.0)
     keyword = size["keyword"]
-    assert _positive_number(keyword["build"]["build_s"]) and _positive_number(keyword["build_streamed"]["build_s"])
+    assert _positive_number(keyword["build_s"])
     assert keyword["bytes"] > 0 and size["serving"]["keyword_search"]["median_ms"] > 0
     assert all(size["serving"]["search"][m]["median_ms"] > 0 for m in ("hybrid", "keyword", "dense"))
     assert size["memory"]["vectors_bytes"] == 2000 * 384 * 4
     assert set(size["auto_meets_targets"]) == {"search_median", "dense_median", "recall", "memory"}
     assert "profile" in size
-    assert [t["target"] for t in result["targets"]][:2] == [
+    assert [t["target"] for t in result["targets"]][:4] == [
+        "full build (s), current corpus",
+        "query embedding median (ms)",
         "full answer median (ms), current corpus",
         "full answer p95 (ms), current corpus",
     ]
+
+
+@pytest.mark.slow
+def test_builds_zero_reuses_the_current_index(
+    tiny_corpus: Path,
+    tiny_testset: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--builds 0`` times the index that is there, and profiling is skipped, not fatal, without pyinstrument."""
+    monkeypatch.setenv("XQA_CORPUS_DIR", str(tiny_corpus))
+    monkeypatch.setenv("XQA_INDEX_DIR", str(tmp_path / "index"))
+    build_index(Settings.from_env())
+    version = (tmp_path / "index" / "current").resolve()
+    monkeypatch.setitem(sys.modules, "pyinstrument", None)  # as if the dev requirements were not installed
+    args = ["--builds", "0", "--reps", "1", "--scale", "", "--sets", "", "--testset", str(tiny_testset)]
+    assert bench.main([*args, "--out", str(tmp_path / "bench")]) == 0
+    result = json.loads(capsys.readouterr().out)
+    build = result["corpus"]["build"]
+    assert build["builds"] == 0 and Path(build["reused"]) == version and "median_s" not in build
+    assert (tmp_path / "index" / "current").resolve() == version  # nothing was rebuilt
+    assert result["profile"] == {"skipped": bench.profile_answers(None, [])["skipped"]}
+    assert "full build (s), current corpus" not in [t["target"] for t in result["targets"]]
