@@ -24,7 +24,11 @@ from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
-_DIFF_RE = re.compile(r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|变化")
+# A comparison question that asks how the two sides differ (amount, direction, or which is larger).
+DIFF_RE = re.compile(
+    r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|下降了多少|提高了多少|变化|"
+    r"增加还是减少|升了还是降了|上升还是下降|提高还是降低|哪个(?:更)?[高多大低少]|哪年(?:更)?[高多大低少]|[高低多少]了?多少"
+)
 _NUM_UNIT = re.compile(
     r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)"
 )
@@ -253,7 +257,7 @@ def _possibly_related_note() -> str:
 
 def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     """'差多少' across two sides: computed from the two cited figures when their units agree."""
-    if len(drafts) != 2 or not _DIFF_RE.search(q.text):
+    if len(drafts) != 2 or not DIFF_RE.search(q.text):
         return ""
     values = []
     for _, draft in drafts:
@@ -266,9 +270,18 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     (a, ua), (b, ub) = values
     if ua != ub:
         return ""
-    diff = round(abs(b - a), 4)
-    shown = int(diff) if diff == int(diff) else diff
-    return f"两者相差{shown}{ua}（由[1][2]计算）"
+    diff = round(b - a, 4)
+    size = abs(diff)
+    shown = int(size) if size == int(size) else size
+    unit = "个百分点" if ua == "%" else ua  # a difference of two rates is in percentage points
+    first, second = (_label(side) for side, _ in drafts)
+    if diff == 0:
+        return "两者相同（由[1][2]计算）"
+    rate = ua == "%"
+    verb = ("上升" if diff > 0 else "下降") if rate else ("增加" if diff > 0 else "减少")
+    if first and second and first != second:
+        return f"{second}比{first}{verb}{shown}{unit}（由[1][2]计算）"
+    return f"两者相差{shown}{unit}（由[1][2]计算）"
 
 
 def numbers_supported(answer: Answer) -> bool:
