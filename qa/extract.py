@@ -20,6 +20,9 @@ from .understand import Question
 from .weights import DEFAULT, Weights
 
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
+_DELAYED = re.compile(r"延期|推迟|顺延|延至|延后|暂缓")
+_TERMINATED = re.compile(r"终止|取消|不再实施|停止实施")
+_EXCEEDED = re.compile(r"超额|超过(?:全年)?(?:目标|任务|计划)|超出(?:目标|计划)")
 _DONE = re.compile(
     r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
 )
@@ -244,12 +247,23 @@ def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | N
 
 
 def status_verdict(status: str) -> str:
-    """A one-phrase verdict on a task's status, from the words of the status itself."""
+    """A one-phrase verdict on a task's status, from the words of the status itself.
+
+    The strongest statement wins: a terminated or postponed task is that, whatever
+    else was done; a failure word makes it unfinished; done and ongoing together
+    make it partly done.
+    """
+    if _TERMINATED.search(status):
+        return "已终止"
+    if _DELAYED.search(status):
+        return "延期"
     if _NEGATIVE.search(status):
         return "未按计划完成"
     done = _DONE.search(status) or re.search(r"完成|建成|完工|通车|投入使用", status)
     if _ONGOING.search(status):
         return "部分完成，其余仍在进行中" if done else "进行中"
+    if done and _EXCEEDED.search(status):
+        return "超额完成"
     return "已完成" if done else ""
 
 
