@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from index import Index, Settings, load_embedder, load_index
 
+from .about import answer_about, report_question
 from .extract import Claim, Draft, Extractor
 from .guard import check_question
 from .match import Idf
@@ -135,12 +136,17 @@ class Assistant:
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-_HISTORY:]
         q = self.understand(question, [h[: self.settings.max_question_chars] for h in history])
         if years:
-            q = _with_years(q, tuple(years))
-        sides = list(q.parts) if q.is_compound else [q]
+            q, conflict = _apply_year_filter(q, tuple(years))
+            notice += conflict
         retrieve_ms = 0.0
         drafts: list[tuple[Question, Draft]] = []
         shown: dict[int, Passage] = {}  # by row: a passage found for two sides is shown once
-        for side in sides:
+        about = report_question(q, self.index, doc_ids)
+        if about is not None:
+            draft = answer_about(about, self.index, self.retriever.rows_of)
+            drafts.append((q, draft))
+            shown.update((c.passage.row, c.passage) for c in draft.claims)
+        for side in [] if about is not None else list(q.parts) if q.is_compound else [q]:
             t = time.perf_counter()
             passages = self._retrieve(side, k, doc_ids, mode)
             retrieve_ms += (time.perf_counter() - t) * 1000
@@ -180,8 +186,13 @@ class Assistant:
         return self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
 
 
-def _with_years(q: Question, years: tuple[int, ...]) -> Question:
-    return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts))
+def _apply_year_filter(q: Question, years: tuple[int, ...]) -> tuple[Question, str]:
+    """The year filter applies to a question that names no year; one that names others is followed, and told so."""
+    if q.years and not set(q.years) & set(years):
+        asked = "、".join(f"{y}年" for y in q.years)
+        chosen = "、".join(f"{y}年" for y in years)
+        return q, f"（年份筛选为{chosen}，但问题问的是{asked}，已按问题作答）"
+    return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts)), ""
 
 
 # ---------------------------------------------------------------- composing
@@ -244,6 +255,8 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
         covered = sorted({y for d in index.docs.values() for y in (*d.years, *d.plan_years)})
         span = f"{covered[0]}–{covered[-1]}年中的部分年份" if covered else "任何年份"
         return f"现有报告中未找到{years}的相关内容（已收录的报告涉及{span}）"
+    if draft.reason == "report_silent":
+        return "该报告中没有写明所问的这一点（报告人、会议或日期）"
     if draft.reason == "place":
         return "现有报告只涉及西城区，未找到所问地区的相关信息"
     if draft.reason == "year":

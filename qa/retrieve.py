@@ -47,6 +47,7 @@ class Retriever:
         self._rows_by_doc: dict[str, np.ndarray] = {}
         for i, c in enumerate(index.chunks):
             self._rows_by_doc.setdefault(c.doc_id, []).append(i)  # type: ignore[arg-type]
+        self.rows_of: dict[str, list[int]] = {d: list(r) for d, r in self._rows_by_doc.items()}  # in document order
         self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in self._rows_by_doc.items()}
 
     def allowed_rows(self, doc_ids: list[str] | None) -> np.ndarray | None:
