@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .evidence import is_plan_span, year_fits
 from .match import Idf
 from .retrieve import Passage
-from .text import SEMICOLONS, Span, clauses, has_figure, is_enumeration, sentences, spans
+from .text import SEMICOLONS, Span, clauses, has_figure_of, is_enumeration, sentences, spans
 from .understand import Question
 from .weights import DEFAULT, Weights
 
@@ -95,6 +95,8 @@ class Extractor:
             return Draft((), support, "weak")
         if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
             return Draft((), support, "place")
+        if q.figure and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
+            return Draft((), support, "indicator")  # a level where a rate is asked is a near miss, not an answer
         text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
         return Draft((Claim(text, best.passage, start, start + len(text)),), support)
 
@@ -110,7 +112,7 @@ def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[
     for c in sorted(fitting, key=lambda c: -c.score)[: x.w.rescore_sentences]:
         start, end, support = _answer_window(q, c, x)
         window = c.passage.chunk.text[start:end]
-        lost_figure = q.kind == "number" and not has_figure(window)
+        lost_figure = q.kind == "number" and not has_figure_of(window, q.figure)
         score = c.score - c.cover + support - (x.w.window_without_figure_penalty if lost_figure else 0.0)
         if best is None or score > best[0]:
             best = (score, c, start, end, support)
@@ -152,7 +154,7 @@ def _place_bonus(q: Question, text: str, w: Weights) -> float:
 
 def _kind_bonus(q: Question, text: str, w: Weights) -> float:
     if q.kind == "number":
-        return w.figure_bonus if has_figure(text) else -w.no_figure_penalty
+        return w.figure_bonus if has_figure_of(text, q.figure) else -w.no_figure_penalty
     if q.kind == "list":
         return w.enumeration_bonus if is_enumeration(text) else -w.no_enumeration_penalty
     if q.kind == "fact" and _DEFINITION.search(text):
@@ -196,9 +198,9 @@ def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, in
                 + min(_place_bonus(q, text, w), 0.0)
             )
             if q.kind == "number":
-                if has_figure(parts[j].text):
+                if has_figure_of(parts[j].text, q.figure):
                     score += w.window_figure_last_bonus
-                elif not has_figure(text):
+                elif not has_figure_of(text, q.figure):
                     score -= w.window_no_figure_penalty
             if q.kind == "list" and not is_enumeration(text):
                 score -= w.window_no_enumeration_penalty

@@ -54,6 +54,24 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# What kind of figure answers: a rate of change, a share, a sum of money.
+_FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("share", re.compile(r"比重|占比|比例|份额|占.{0,10}(?:多少|百分之|几成)")),
+    (
+        "rate",
+        re.compile(
+            r"增速|增幅|增长率|降幅|涨幅|下降率|降低率|百分之几|几个百分点|年均增长|"
+            r"(?:增长|下降|提高|降低|减少)了?(?:多少|几)(?![亿万元个座处家条所项人户件名张辆])"
+        ),
+    ),
+    ("money", re.compile(r"多少钱|金额|花了多少|投入了?多少(?:资金|钱)|多少元")),
+)
+
+
+def figure_asked(text: str) -> str:
+    return next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
+
+
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
@@ -83,6 +101,7 @@ class Question:
     wants_plan: bool = False
     wants_actual: bool = False
     terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
+    figure: str = ""  # the class of figure asked for: "rate", "share", "money" or "" (any)
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
@@ -247,6 +266,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         wants_plan=wants_plan,
         wants_actual=wants_actual,
         terms=terms,
+        figure=figure_asked(text) if kind == "number" else "",
         other_places=tuple(p for p in OTHER_PLACES if p in text),
         doc_years=parse_doc_years(text) or (context.doc_years if context else ()),
     )
