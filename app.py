@@ -1,14 +1,15 @@
 """The web app: chat with clickable citations, document management and evaluation.
 
-    python app.py [--host H] [--port P]        (defaults: XQA_HOST / XQA_PORT, then 127.0.0.1:7860)
+    python app.py [--host H] [--port P]   (defaults: XQA_HOST / XQA_PORT or GRADIO_SERVER_PORT, then 127.0.0.1:7860)
 
-A missing index is built *before* the server starts, with tqdm progress on the
-console: nobody can ask anything until it exists, and a half-started UI would
-only show a spinner.  A damaged index is not papered over: the app prints how
-to rebuild it and exits with status 1, so an operator (or supervisor) sees why.
-Uploads, removals and rebuilds in the documents tab re-index with progress in
-the browser; each needs the admin token and is written to ``admin.log``.  All
-rendering lives in :mod:`web.render`; this file lays out the page and wires events.
+A missing index is built *before* the server starts, with progress on the console:
+nobody can ask anything until it exists, and a half-started UI would only show a
+spinner.  A damaged index is not papered over: the app prints how to rebuild it and
+exits with status 1.  A port already in use is said in one line, before any build.
+Uploads, removals and rebuilds in the documents tab re-index with progress in the
+browser; each needs the admin token and is written to ``admin.log``.  Rendering lives
+in :mod:`web` (no Gradio there); this file lays out the page and wires its events:
+one small function per tab for the layout, one per tab for the wiring.
 
 Concurrency: ``Assistant.ask`` only reads (numpy, FAISS, bm25s, the embedding
 engine allocates per call) and was checked to give identical results from
@@ -21,11 +22,16 @@ the old one and swapped in, so questions in flight finish on the old one.
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
+import socket
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -41,53 +47,67 @@ from index import (
     add_document,
     build_index,
     remove_document,
+    status,
 )
+from index.admin import CORRECTABLE, parse_fields, set_metadata
+from index.meta import describe, unknown_year_notice
 from index.progress import ConsoleProgress
 from qa import Assistant, BadQuestion, load_assistant
 from qa.guard import check_question
 from web import render as web
-from web.feedback import AppendOnlyLog, feedback_record, vote_name
+from web import scores
+from web.context import Library
+from web.feedback import AppendOnlyLog, comment_record, feedback_record, vote_name
+from web.suggest import example_questions, follow_ups
+from web.throttle import AdminGate, token_problem
 
+STATIC = Path(__file__).resolve().parent / "web" / "static"
 STREAM_DELAY_S = 0.03  # between streamed pieces of an answer
-EXAMPLES = [
-    "2019年社会消费品零售总额是多少？",
-    "2019年地区生产总值是多少？",
-    "全区三级税收2006年和2016年分别是多少？",
-    "西单文化广场城市森林二期建好了吗？",
-    "“城市大脑”建设2020年由谁牵头？",
-    "17年环境整治的“八大战役”都有哪些？",
-]
+KEPT_TURNS = 30  # answers kept in the browser across a reload (each ~5-20 kB of sources; localStorage holds ~5 MB)
+SECONDS_PER_REPORT = 45  # first build on two busy cores: 218.8 s for the 5 bundled reports (597 passages)
 THEME = gr.themes.Soft(
     primary_hue="red",
     neutral_hue="slate",
     font=["Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"],
     font_mono=["Noto Sans Mono CJK SC", "ui-monospace", "monospace"],
 )
-DONE = {"add": "已添加 {target}", "remove": "已删除 {target}", "rebuild": "已重建全部索引"}  # admin status lines
-# A [n] in an answer opens its card in the sources panel (when that panel shows this answer).
-OPEN_CITATION_JS = """() => document.addEventListener("click", (event) => {
-  const ref = event.target.closest && event.target.closest(".xqa-ref");
-  const target = ref && [...ref.classList].find((c) => c.startsWith("xqa-to-"));
-  const card = target && document.getElementById(target.slice("xqa-to-".length));
-  if (card) { card.open = true; card.scrollIntoView({behavior: "smooth", block: "nearest"}); }
-})"""
+DONE = {
+    "add": "已添加 {target}",
+    "remove": "已删除 {target}",
+    "rebuild": "已重建全部索引",
+    "set-meta": "已更正 {target}",
+}  # admin status lines
+# The character counter under the question box, updated in the browser as the user types or pastes.
+COUNTER_JS = """(text) => {
+  const el = document.getElementById("xqa-counter");
+  const n = [...(text || "")].length;
+  if (el) { el.textContent = `${n} / %d 字` + (n > %d ? "（超出部分不会被读取）" : "");
+            el.classList.toggle("xqa-over", n > %d); }
+  return [];
+}"""
 
 
 class Live:
-    """The assistant currently answering; replaced whole after a document change."""
+    """The assistant currently answering (and its passages by text); replaced whole after a document change."""
 
     def __init__(self, assistant: Assistant):
-        self._assistant = assistant
         self._lock = threading.Lock()
+        self.swap(assistant)
 
     @property
     def assistant(self) -> Assistant:
         with self._lock:
             return self._assistant
 
-    def swap(self, assistant: Assistant) -> None:
+    @property
+    def library(self) -> Library:
         with self._lock:
-            self._assistant = assistant
+            return self._library
+
+    def swap(self, assistant: Assistant) -> None:
+        library = Library(assistant.index)
+        with self._lock:
+            self._assistant, self._library = assistant, library
 
 
 class Handlers:
@@ -98,6 +118,11 @@ class Handlers:
         self.live = Live(assistant)
         self.feedback = AppendOnlyLog(settings.var_dir / "feedback.jsonl")
         self.audit = AppendOnlyLog(settings.var_dir / "admin.log")
+        self.gate = AdminGate(lambda given: web.admin_refusal(settings.admin_token, given))
+        self.admin_on = bool(settings.admin_token) and token_problem(settings.admin_token) is None
+        if settings.admin_token and not self.admin_on:
+            print(f"admin side not started: {token_problem(settings.admin_token)}", file=sys.stderr)
+        self.exports = Path(tempfile.mkdtemp(prefix="xqa-export-"))
 
     # ------------------------------------------------------------ chat
 
@@ -123,6 +148,7 @@ class Handlers:
         """
         shown = web.question_markdown(question, self.settings.max_question_chars)
         messages = [*messages, {"role": "user", "content": shown}]
+        panel = [t["sources"] for t in turns]
         yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING
         answer = self.live.assistant.ask(
             question,
@@ -136,12 +162,57 @@ class Handlers:
             yield gr.skip(), [*messages, partial], turns, gr.skip()
             time.sleep(STREAM_DELAY_S)
         messages.append({"role": "assistant", "content": web.answer_markdown(answer, key=key)})
-        yield gr.skip(), messages, [*turns, web.turn_record(answer, key)], web.sources_html(answer, key)
+        sources = web.sources_html(answer, key, self.live.library, len(turns) + 1)
+        turn = {**web.turn_record(answer, key, sources), "follow_ups": follow_ups(answer, self.live.library)}
+        yield gr.skip(), messages, [*turns, turn], web.panel_html([*panel, sources])
 
-    def vote(self, turns: list[dict], data: gr.LikeData) -> None:
-        """Log a 👍/👎 on an answer; message 2k+1 is the answer to turn k."""
-        if isinstance(data.index, int) and data.index % 2 == 1 and data.index // 2 < len(turns):
-            self.feedback.append(feedback_record(turns[data.index // 2], vote_name(data.liked)))
+    def after_answer(self, messages: list[dict], turns: list[dict]) -> tuple:
+        """What follows a finished answer: its suggested follow-ups, the export file, the copy kept in the browser."""
+        return (*self._extras(turns), {"messages": messages[-2 * KEPT_TURNS :], "turns": turns[-KEPT_TURNS:]})
+
+    def _extras(self, turns: list[dict]) -> tuple:
+        asks = turns[-1].get("follow_ups", []) if turns else []
+        followups = gr.update(samples=[[q] for q in asks], visible=bool(asks))
+        if not turns:
+            return followups, gr.update(value=None, interactive=False)
+        path = self.exports / f"对话记录-{turns[-1]['id']}.md"
+        path.write_text(web.conversation_markdown(turns, datetime.now().strftime("%Y-%m-%d %H:%M")), encoding="utf-8")
+        return followups, gr.update(value=str(path), interactive=True)
+
+    def restore(self, stored: dict | None) -> tuple:
+        """The conversation kept in this browser, shown again after a reload."""
+        stored = stored if isinstance(stored, dict) else {}
+        messages, turns = stored.get("messages") or [], stored.get("turns") or []
+        panel = web.panel_html([t.get("sources", "") for t in turns])
+        return (messages, turns, panel, *self._extras(turns))
+
+    def new_conversation(self) -> tuple:
+        """新对话: an empty chat, panel, follow-ups and export, and nothing kept in the browser."""
+        return ("", [], [], web.EMPTY_SOURCES, *self._extras([]), {"messages": [], "turns": []})
+
+    def vote(self, turns: list[dict], data: gr.LikeData) -> tuple:
+        """Log a 👍/👎 on an answer (message 2k+1 is the answer to turn k) and say so; offer a comment box."""
+        if not (isinstance(data.index, int) and data.index % 2 == 1 and data.index // 2 < len(turns)):
+            return gr.skip(), gr.skip(), gr.skip()
+        turn = turns[data.index // 2]
+        vote = vote_name(data.liked)
+        self.feedback.append(feedback_record(turn, vote))
+        said = {"up": "已记录：您认为这个回答有用。", "down": "已记录：您认为这个回答有问题。"}.get(
+            vote, "已记录：已撤销评价。"
+        )
+        return f"{said}可在下方补充说明（可选）。", gr.update(visible=vote != "cleared"), turn["id"]
+
+    def comment(self, text: str, answer_id: str, turns: list[dict]) -> tuple:
+        """An optional comment on the answer just voted on, logged beside the vote."""
+        turn = next((t for t in turns if t["id"] == answer_id), None)
+        if turn is None or not text.strip():
+            return "请先评价一个回答，再填写说明。" if turn is None else "说明是空的，未记录。", gr.skip()
+        self.feedback.append(comment_record(turn, text.strip()[: self.settings.max_question_chars]))
+        return "已记录您的说明，谢谢！", gr.update(value="", visible=True)
+
+    def read_document(self, chunk_id: str, start: int, end: int) -> dict:
+        """The report around a cited passage (called from the page's 在原文中查看)."""
+        return self.live.library.report_view(str(chunk_id), int(start), int(end))
 
     def ask(self, question: str) -> dict:
         """Answer one question; returns the JSON of `python -m qa ask --json`."""
@@ -161,19 +232,28 @@ class Handlers:
             gr.update(choices=web.doc_choices(index)),
             web.document_rows(index),
             gr.update(choices=web.doc_choices(index)[1:], value=None),
+            gr.update(choices=web.doc_choices(index)[1:], value=None),
         )
 
     def _refused(self, action: str, token: str | None, request: gr.Request) -> str | None:
-        refusal = web.admin_refusal(self.settings.admin_token, token)
+        """Why this attempt is refused (wrong token, or this client throttled after wrong ones), logged; or None."""
+        refusal, outcome = self.gate.check(request.client.host if request.client else "", token)
         if refusal:
-            self._audit(action, "refused", request, reason=refusal)
+            self._audit(action, outcome, request, reason=refusal)
         return refusal
 
     def _audit(self, action: str, outcome: str, request: gr.Request, **detail: str) -> None:
         """Who changed or tried to change the corpus, and when (never the token itself)."""
         client = request.client.host if request.client else ""
-        self.audit.append({"time": datetime.now().isoformat(timespec="seconds"), "action": action,
-                           "outcome": outcome, "client": client, **detail})
+        self.audit.append(
+            {
+                "time": datetime.now().isoformat(timespec="seconds"),
+                "action": action,
+                "outcome": outcome,
+                "client": client,
+                **detail,
+            }
+        )
 
     def _changed(self, action: str, target: str, request: gr.Request, run: Callable[[], BuildReport]) -> str:
         """Run an index change, log it and swap in the new index; an AdminError becomes the message, logged too."""
@@ -181,34 +261,75 @@ class Handlers:
             report = run()
         except AdminError as exc:
             self._audit(action, "failed", request, target=target, reason=str(exc))
-            return f"❌ {exc}"
+            return f"**未完成**：{exc}"
         self.live.swap(Assistant.load(self.settings))
         self._audit(action, "done", request, target=target)
-        skipped = "".join(f"\n\n⚠️ 跳过 {name}：{why}" for name, why in report.failed.items())
-        return f"✅ {DONE[action].format(target=target)}，索引共 {report.chunks} 个段落。{skipped}"
+        skipped = "".join(f"\n\n**已跳过** {name}：{why}" for name, why in report.failed.items())
+        return f"**完成**：{DONE[action].format(target=target)}，索引共 {report.chunks} 个段落。{skipped}"
 
     def add(self, token: str, file: str | None, request: gr.Request, progress=gr.Progress()) -> tuple:  # noqa: B008
-        """Add an uploaded report to the corpus and index it (admin token required)."""
+        """Add an uploaded report to the corpus and index it (admin token required); the box empties on success."""
         status = self._refused("add", token, request)
         if status is None:
             if not file:
                 status = "请先选择要上传的文件。"
             else:
                 path = Path(file)
-                status = self._changed("add", path.name, request, lambda: add_document(
-                    self.settings, path, name=path.name, progress=_ui_progress(progress)))
-        return (status, *self.refresh())
+                status = self._changed(
+                    "add",
+                    path.name,
+                    request,
+                    lambda: add_document(self.settings, path, name=path.name, progress=_ui_progress(progress)),
+                )
+        if status.startswith("**完成**"):  # what was understood of the new report
+            docs = self.live.assistant.index.docs.values()
+            status += "".join(f"\n\n{describe(m)}。{unknown_year_notice(m)}" for m in docs if m.file == Path(file).name)
+        emptied = gr.update(value=None) if status.startswith("**完成**") else gr.skip()
+        return (status, emptied, *self.refresh())
 
     def remove(self, token: str, doc: str | None, request: gr.Request, progress=gr.Progress()) -> tuple:  # noqa: B008
-        """Remove a report from the corpus and the index (admin token required)."""
+        """Remove a report from the corpus and the index (admin token required), after the page's confirmation."""
         status = self._refused("remove", token, request)
         if status is None:
             if not doc:
                 status = "请先选择要删除的报告。"
             else:
-                status = self._changed("remove", doc, request, lambda: remove_document(
-                    self.settings, doc, progress=_ui_progress(progress)))
+                status = self._changed(
+                    "remove", doc, request, lambda: remove_document(self.settings, doc, progress=_ui_progress(progress))
+                )
+        return (status, gr.update(visible=False), *self.refresh())
+
+    def set_meta(
+        self,
+        token: str,
+        doc: str | None,
+        field: str | None,
+        value: str,
+        request: gr.Request,
+        progress=gr.Progress(),  # noqa: B008
+    ) -> tuple:
+        """Correct one metadata field of a report (admin token required); stored in the catalog, no re-embedding."""
+        status = self._refused("set-meta", token, request)
+        if status is None:
+            if not doc or not field:
+                status = "请先选择要更正的报告和字段。"
+            else:
+                status = self._changed(
+                    "set-meta",
+                    f"{doc} {field}",
+                    request,
+                    lambda: set_metadata(
+                        self.settings, doc, parse_fields([f"{field}={value}"]), progress=_ui_progress(progress)
+                    ),
+                )
         return (status, *self.refresh())
+
+    def confirm_removal(self, doc: str | None) -> tuple:
+        """The question asked before a report is removed (nothing is removed yet)."""
+        if not doc:
+            return "请先选择要删除的报告。", gr.update(visible=False)
+        title = dict((v, k) for k, v in web.doc_choices(self.live.assistant.index)).get(doc, doc)
+        return f"确定要删除《{title}》吗？删除后将重建索引，无法撤销。", gr.update(visible=True)
 
     def rebuild(self, token: str, request: gr.Request, progress=gr.Progress()) -> tuple:  # noqa: B008
         """Re-embed every report from scratch (admin token required).
@@ -218,13 +339,17 @@ class Handlers:
         """
         status = self._refused("rebuild", token, request)
         if status is None:
-            status = self._changed("rebuild", "all", request, lambda: build_index(
-                self.settings, force=True, progress=_ui_progress(progress)))
+            status = self._changed(
+                "rebuild",
+                "all",
+                request,
+                lambda: build_index(self.settings, force=True, progress=_ui_progress(progress)),
+            )
         return (status, *self.refresh())
 
     # ------------------------------------------------------------ evaluation
 
-    def evaluate(self, file: str | None, progress=gr.Progress(track_tqdm=True)) -> tuple:  # noqa: B008
+    def evaluate(self, file: str | None, progress=gr.Progress()) -> tuple:  # noqa: B008
         """Run an uploaded test set through the chat's own code path and show the report."""
         if not file:
             raise gr.Error("请先上传测试集（JSON lines，每行一道题）。")
@@ -232,10 +357,24 @@ class Handlers:
             items = load_testset(file)
         except (OSError, ValueError) as exc:
             raise gr.Error(f"测试集无法使用：{str(exc).replace(file, Path(file).name)}") from exc  # no server paths
-        report = evaluate(items, self.live.assistant.ask_json, progress=True)
+        done = [0]
+
+        def answer(question: str, **context: object) -> dict:  # one progress bar, counted here (not tqdm's)
+            progress((done[0], len(items)), desc="评测中")
+            done[0] += 1
+            return self.live.assistant.ask_json(question, **context)
+
+        report = evaluate(items, answer, progress=False)
         out = self.settings.var_dir / "eval" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         paths = write_reports(report, out)
-        return web.summary_rows(report["totals"]), str(paths["chart"]), web.failures_html(report), str(paths["markdown"])
+        chart = gr.update(value=_frame(scores.chart_rows(report["by_type"])))
+        return scores.summary_rows(report["totals"]), chart, scores.failures_html(report), str(paths["markdown"])
+
+
+def _frame(rows: list[list]):
+    import pandas as pd  # Gradio's plots take a DataFrame; pandas comes with Gradio
+
+    return pd.DataFrame(rows, columns=["题型", "指标", "百分比"])
 
 
 def _ui_progress(progress: gr.Progress):
@@ -243,81 +382,355 @@ def _ui_progress(progress: gr.Progress):
     return lambda stage, done, total: progress((done, max(total, 1)), desc=f"建立索引：{stage}")
 
 
+# ---------------------------------------------------------------- layout, one tab at a time
+
+
+@dataclass
+class ChatTab:
+    chatbot: gr.Chatbot
+    box: gr.Textbox
+    send: gr.Button
+    year: gr.Dropdown
+    doc: gr.Dropdown
+    new: gr.Button
+    examples: gr.Dataset
+    followups: gr.Dataset
+    export: gr.DownloadButton
+    sources: gr.HTML
+    feedback_note: gr.Markdown
+    comment_row: gr.Row
+    comment: gr.Textbox
+    comment_send: gr.Button
+    turns: gr.State
+    voted: gr.State
+    stored: gr.BrowserState
+
+
+def chat_tab(h: Handlers, examples: list[str]) -> ChatTab:
+    """Chat on the left (input, filters and examples above the fold at 1366×768), sources on the right."""
+    index, limit = h.live.assistant.index, h.settings.max_question_chars
+
+    def read_document(chunk_id: str, start: int, end: int) -> dict:  # called from the page as server.read_document
+        return h.read_document(chunk_id, start, end)
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=360):
+            chatbot = gr.Chatbot(
+                show_label=False,
+                elem_id="xqa-chat",
+                layout="bubble",
+                latex_delimiters=[],
+                buttons=["copy"],
+                feedback_options=("Dislike", "Like"),
+                placeholder="您好！请提问有关西城区政府工作报告的问题，每个回答都附有原文出处。",
+            )
+            feedback_note = gr.Markdown(elem_id="xqa-feedback-note")
+            with gr.Row(visible=False, equal_height=True) as comment_row:
+                comment = gr.Textbox(placeholder="补充说明（可选）：哪里有用，哪里不对？", show_label=False, scale=5)
+                comment_send = gr.Button("提交说明", scale=1, min_width=90)
+            with gr.Row(equal_height=True):
+                box = gr.Textbox(
+                    placeholder="输入问题，按回车发送；可接着追问，如“那2013年呢？”",
+                    label="问题",
+                    show_label=False,
+                    scale=5,
+                    max_lines=4,
+                    elem_id="xqa-box",
+                )
+                send = gr.Button("发送", variant="primary", scale=1, min_width=80)
+            gr.HTML(f'<div id="xqa-counter">0 / {limit} 字</div>', js_on_load=None)
+            with gr.Row(equal_height=True, elem_id="xqa-filters"):
+                year = gr.Dropdown(web.year_choices(index), value="", label="限定年份", min_width=120, container=False)
+                doc = gr.Dropdown(web.doc_choices(index), value="", label="限定报告", min_width=160, container=False)
+                new = gr.Button("新对话", scale=0, min_width=90)
+                export = gr.DownloadButton("导出对话", value=None, interactive=False, scale=0, min_width=100)
+        with gr.Column(scale=2, min_width=320):
+            samples = [[q] for q in examples]
+            examples_ = gr.Dataset(
+                components=["textbox"],
+                samples=samples,
+                label="试试这些问题（点击即提问）",
+                type="values",
+                elem_id="xqa-examples",
+                samples_per_page=len(samples) or 1,
+            )
+            followups = gr.Dataset(
+                components=["textbox"],
+                samples=[],
+                label="您可能还想问",
+                type="values",
+                visible=False,
+                elem_id="xqa-followups",
+            )
+            sources = gr.HTML(
+                web.EMPTY_SOURCES,
+                elem_id="xqa-sources-panel",
+                server_functions=[read_document],
+                js_on_load="window.xqaServer = server;",
+            )
+            gr.Markdown("回答逐字摘自报告原文并注明出处，系统不作推断；引用数据请以原文为准。", elem_classes="xqa-note")
+    return ChatTab(
+        chatbot,
+        box,
+        send,
+        year,
+        doc,
+        new,
+        examples_,
+        followups,
+        export,
+        sources,
+        feedback_note,
+        comment_row,
+        comment,
+        comment_send,
+        gr.State([]),
+        gr.State(""),
+        gr.BrowserState(
+            {"messages": [], "turns": []}, storage_key="xqa-conversation", secret=_browser_secret(h.settings)
+        ),
+    )
+
+
+@dataclass
+class DocumentsTab:
+    docs: gr.Dataframe
+    token: gr.Textbox
+    upload: gr.File
+    add: gr.Button
+    victim: gr.Dropdown
+    remove: gr.Button
+    confirm_row: gr.Row
+    confirm: gr.Button
+    cancel: gr.Button
+    rebuild: gr.Button
+    status: gr.Markdown
+    meta_doc: gr.Dropdown
+    meta_field: gr.Dropdown
+    meta_value: gr.Textbox
+    meta_apply: gr.Button
+
+
+def documents_tab(h: Handlers) -> DocumentsTab:
+    """The indexed reports, and (with the admin token) upload, removal after a confirmation, and rebuild."""
+    index, admin_on = h.live.assistant.index, h.admin_on
+    gr.Markdown(
+        "上传、删除或更正报告需要管理员口令。"
+        if admin_on
+        else web.admin_refusal(h.settings.admin_token, None) + "设置该变量后重启即可上传、删除报告。"
+    )
+    docs = gr.Dataframe(
+        web.document_rows(index),
+        headers=["标题", "类型", "涉及年份", "文件", "段落数"],
+        interactive=False,
+        wrap=True,
+        label="已收录的报告",
+    )
+    token = gr.Textbox(label="管理员口令", type="password", interactive=admin_on)
+    with gr.Row():
+        with gr.Column():
+            upload = gr.File(
+                label=f"上传报告（{' '.join(sorted(SUPPORTED_SUFFIXES))}）",
+                type="filepath",
+                file_types=sorted(SUPPORTED_SUFFIXES),
+                interactive=admin_on,
+            )
+            add = gr.Button("添加并建立索引", variant="primary", interactive=admin_on)
+        with gr.Column():
+            victim = gr.Dropdown(web.doc_choices(index)[1:], value=None, label="要删除的报告", interactive=admin_on)
+            remove = gr.Button("删除该报告", variant="stop", interactive=admin_on)
+            with gr.Row(visible=False) as confirm_row:
+                confirm = gr.Button("确认删除", variant="stop")
+                cancel = gr.Button("取消")
+        with gr.Column():
+            rebuild = gr.Button("重建索引（全部重新向量化，需几分钟）", interactive=admin_on)
+            status = gr.Markdown(elem_id="xqa-admin-status")
+    with gr.Row():  # a metadata correction: one field at a time, kept in the catalog, applied without re-embedding
+        meta_doc = gr.Dropdown(web.doc_choices(index)[1:], value=None, label="要更正的报告", interactive=admin_on)
+        meta_field = gr.Dropdown(list(CORRECTABLE), value=None, label="字段", interactive=admin_on)
+        meta_value = gr.Textbox(label="正确的值（留空则恢复为从原文识别的值）", interactive=admin_on)
+        meta_apply = gr.Button("更正元数据", interactive=admin_on)
+    return DocumentsTab(
+        docs,
+        token,
+        upload,
+        add,
+        victim,
+        remove,
+        confirm_row,
+        confirm,
+        cancel,
+        rebuild,
+        status,
+        meta_doc,
+        meta_field,
+        meta_value,
+        meta_apply,
+    )
+
+
+@dataclass
+class EvaluationTab:
+    testset: gr.File
+    run: gr.Button
+    summary: gr.Dataframe
+    chart: gr.BarPlot
+    failures: gr.HTML
+    report_md: gr.File
+
+
+def evaluation_tab() -> EvaluationTab:
+    gr.Markdown(
+        "上传测试集（JSON lines，每行含 id、question、answer、type，可选 evidence），逐题调用与问答页相同的流程并打分。"
+    )
+    with gr.Row():
+        testset = gr.File(label="测试集", type="filepath", file_types=[".jsonl", ".json"], scale=3)
+        run = gr.Button("运行评测", variant="primary", scale=1)
+    with gr.Row():
+        summary = gr.Dataframe(
+            headers=["指标", "数值", "含义"], interactive=False, wrap=True, label="总体结果", scale=3
+        )
+        chart = gr.BarPlot(
+            x="题型",
+            y="百分比",
+            color="指标",
+            title=scores.CHART_TITLE,
+            x_title="题型",
+            y_title="百分比（%）",
+            y_lim=[0, 100],
+            label="分题型结果",
+            scale=3,
+            sort=None,
+        )
+    failures = gr.HTML(label="答错的题目")
+    report_md = gr.File(label="完整报告（Markdown）", interactive=False)
+    return EvaluationTab(testset, run, summary, chart, failures, report_md)
+
+
+# ---------------------------------------------------------------- wiring, one tab at a time
+
+
+def wire_chat(h: Handlers, c: ChatTab) -> None:
+    """Ask (typed, an example, a follow-up), keep the conversation in the browser, vote and comment."""
+    chat = dict(
+        inputs=[c.box, c.chatbot, c.turns, c.year, c.doc],
+        outputs=[c.box, c.chatbot, c.turns, c.sources],
+        show_progress="hidden",
+    )
+    after = dict(
+        fn=h.after_answer,
+        inputs=[c.chatbot, c.turns],
+        outputs=[c.followups, c.export, c.stored],
+        api_visibility="private",
+    )
+    gr.on([c.box.submit, c.send.click], h.chat, **chat, api_name="chat", validator=h.check).then(**after)
+    for dataset in (c.examples, c.followups):  # clicking a suggested question asks it
+        dataset.click(lambda sample: sample[0], inputs=dataset, outputs=c.box, api_visibility="private").then(
+            h.chat, **chat, api_visibility="private"
+        ).then(**after)
+    c.box.change(None, inputs=c.box, js=COUNTER_JS % ((h.settings.max_question_chars,) * 3))
+    cleared = [c.box, c.chatbot, c.turns, c.sources, c.followups, c.export, c.stored]
+    c.new.click(h.new_conversation, outputs=cleared, api_visibility="private")
+    c.chatbot.clear(h.new_conversation, outputs=cleared, api_visibility="private")
+    gr.on(
+        [c.chatbot.like],
+        h.vote,
+        inputs=[c.turns],
+        outputs=[c.feedback_note, c.comment_row, c.voted],
+        api_visibility="undocumented",
+        api_name="vote",
+    )
+    gr.on(
+        [c.comment_send.click, c.comment.submit],
+        h.comment,
+        inputs=[c.comment, c.voted, c.turns],
+        outputs=[c.feedback_note, c.comment],
+        api_visibility="private",
+    )
+    gr.api(h.ask, api_name="ask")
+
+
+def wire_documents(h: Handlers, d: DocumentsTab, refreshed: list) -> None:
+    """Each action first clears the old status, shows one progress bar (on the status) and refreshes the lists."""
+    admin = dict(concurrency_limit=1, concurrency_id="admin", show_progress_on=[d.status])
+
+    def cleared(button: gr.Button):
+        return button.click(lambda: "", outputs=d.status, api_visibility="private", queue=False)
+
+    cleared(d.add).then(
+        h.add, inputs=[d.token, d.upload], outputs=[d.status, d.upload, *refreshed], **admin, api_name="add_document"
+    )
+    d.remove.click(h.confirm_removal, inputs=[d.victim], outputs=[d.status, d.confirm_row], api_visibility="private")
+    d.cancel.click(lambda: ("", gr.update(visible=False)), outputs=[d.status, d.confirm_row], api_visibility="private")
+    cleared(d.confirm).then(
+        h.remove,
+        inputs=[d.token, d.victim],
+        outputs=[d.status, d.confirm_row, *refreshed],
+        **admin,
+        api_name="remove_document",
+    )
+    cleared(d.rebuild).then(
+        h.rebuild, inputs=[d.token], outputs=[d.status, *refreshed], **admin, api_name="rebuild_index"
+    )
+    cleared(d.meta_apply).then(
+        h.set_meta,
+        inputs=[d.token, d.meta_doc, d.meta_field, d.meta_value],
+        outputs=[d.status, *refreshed],
+        **admin,
+        api_name="set_metadata",
+    )
+
+
+def wire_evaluation(h: Handlers, e: EvaluationTab) -> None:
+    e.run.click(
+        h.evaluate,
+        inputs=[e.testset],
+        outputs=[e.summary, e.chart, e.failures, e.report_md],
+        concurrency_limit=1,
+        concurrency_id="eval",
+        api_name="evaluate",
+        show_progress_on=[e.summary],
+    )
+
+
 def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     """The page: chat, documents and evaluation tabs, with the queue limits from ``settings``."""
     h = Handlers(settings, assistant)
-    index = assistant.index
-    admin_on = bool(settings.admin_token)
+    examples = example_questions(assistant.index)
     with gr.Blocks(title="西城区政府工作报告问答") as demo:
-        header = gr.HTML(web.header_html(index))
+        header = gr.HTML(web.header_html(assistant.index))
         with gr.Tabs():
             with gr.Tab("智能问答"):
-                turns = gr.State([])
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3):
-                        chatbot = gr.Chatbot(
-                            show_label=False, height=520, layout="bubble", latex_delimiters=[], buttons=["copy"],
-                            placeholder="您好！请提问有关西城区政府工作报告的问题，每个回答都附有原文出处。",
-                        )
-                        with gr.Row():
-                            box = gr.Textbox(placeholder="输入问题，按回车发送；可接着追问，如“那2013年呢？”",
-                                             label="问题", show_label=False, scale=5, max_lines=4, autofocus=True)
-                            send = gr.Button("发送", variant="primary", scale=1, min_width=80)
-                        with gr.Row():
-                            year = gr.Dropdown(web.year_choices(index), value="", label="限定年份")
-                            doc = gr.Dropdown(web.doc_choices(index), value="", label="限定报告")
-                            clear = gr.Button("新对话", scale=0, min_width=100)
-                        gr.Examples([[q] for q in EXAMPLES], inputs=[box], label="试试这些问题")
-                    with gr.Column(scale=2):
-                        sources = gr.HTML(web.EMPTY_SOURCES, label="引用来源", elem_id="xqa-sources-panel")
-                        gr.Markdown("回答逐字摘自报告原文并注明出处，系统不作推断；引用数据请以原文为准。",
-                                    elem_classes="xqa-note")
+                chat = chat_tab(h, examples)
             with gr.Tab("文档管理"):
-                gr.Markdown("上传或删除报告需要管理员口令。" if admin_on else
-                            f"⚠️ {web.admin_refusal('', None)}设置该变量后重启即可上传、删除报告。")
-                docs = gr.Dataframe(web.document_rows(index), headers=["标题", "类型", "涉及年份", "文件", "段落数"],
-                                    interactive=False, wrap=True, label="已收录的报告")
-                token = gr.Textbox(label="管理员口令", type="password", interactive=admin_on)
-                with gr.Row():
-                    with gr.Column():
-                        upload = gr.File(label=f"上传报告（{' '.join(sorted(SUPPORTED_SUFFIXES))}）", type="filepath",
-                                         file_types=sorted(SUPPORTED_SUFFIXES), interactive=admin_on)
-                        add = gr.Button("添加并建立索引", variant="primary", interactive=admin_on)
-                    with gr.Column():
-                        victim = gr.Dropdown(web.doc_choices(index)[1:], value=None, label="要删除的报告",
-                                             interactive=admin_on)
-                        remove = gr.Button("删除该报告", variant="stop", interactive=admin_on)
-                with gr.Row():
-                    rebuild = gr.Button("重建索引（全部重新向量化，需几分钟）", interactive=admin_on)
-                admin_status = gr.Markdown()
+                documents = documents_tab(h)
             with gr.Tab("效果评测"):
-                gr.Markdown("上传测试集（JSON lines，每行含 id、question、answer、type，可选 evidence），"
-                            "逐题调用与问答页相同的流程并打分。")
-                with gr.Row():
-                    testset = gr.File(label="测试集", type="filepath", file_types=[".jsonl", ".json"], scale=3)
-                    run = gr.Button("运行评测", variant="primary", scale=1)
-                with gr.Row():
-                    summary = gr.Dataframe(headers=["指标", "数值"], interactive=False, label="总体结果", scale=2)
-                    chart = gr.Image(type="filepath", label="分题型结果", interactive=False, scale=3)
-                failures = gr.HTML(label="答错的题目")
-                report_md = gr.File(label="完整报告（Markdown）", interactive=False)
-
-        chat_io = dict(inputs=[box, chatbot, turns, year, doc], outputs=[box, chatbot, turns, sources])
-        gr.on([box.submit, send.click], h.chat, **chat_io, api_name="chat", show_progress="hidden", validator=h.check)
-        clear.click(lambda: ("", [], [], web.EMPTY_SOURCES), outputs=[box, chatbot, turns, sources],
-                    api_visibility="private")
-        chatbot.clear(lambda: ([], web.EMPTY_SOURCES), outputs=[turns, sources], api_visibility="private")
-        chatbot.like(h.vote, inputs=[turns], outputs=None, api_visibility="undocumented", api_name="vote")
-        gr.api(h.ask, api_name="ask")
-        refreshed = [header, year, doc, docs, victim]
-        demo.load(h.refresh, outputs=refreshed, api_visibility="private")
-        admin = dict(outputs=[admin_status, *refreshed], concurrency_limit=1, concurrency_id="admin")
-        add.click(h.add, inputs=[token, upload], **admin, api_name="add_document")
-        remove.click(h.remove, inputs=[token, victim], **admin, api_name="remove_document")
-        rebuild.click(h.rebuild, inputs=[token], **admin, api_name="rebuild_index")
-        run.click(h.evaluate, inputs=[testset], outputs=[summary, chart, failures, report_md],
-                  concurrency_limit=1, concurrency_id="eval", api_name="evaluate")
+                evaluation = evaluation_tab()
+        wire_chat(h, chat)
+        refreshed = [header, chat.year, chat.doc, documents.docs, documents.victim, documents.meta_doc]
+        demo.load(h.refresh, outputs=refreshed, api_visibility="private", show_progress="hidden")
+        demo.load(
+            h.restore,
+            inputs=[chat.stored],
+            outputs=[chat.chatbot, chat.turns, chat.sources, chat.followups, chat.export],
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        wire_documents(h, documents, refreshed)
+        wire_evaluation(h, evaluation)
     return demo.queue(max_size=settings.max_queue, default_concurrency_limit=settings.concurrency_limit)
+
+
+def _browser_secret(settings: Settings) -> str:
+    """The key of the conversation kept in the browser, stable across restarts so a reload after one still works."""
+    path = settings.var_dir / "browser-state.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+# ---------------------------------------------------------------- serving
 
 
 def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> tuple:
@@ -328,8 +741,8 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> tuple:
         server_name=settings.host,
         server_port=settings.port,
         theme=THEME,
-        css=web.CSS,
-        js=OPEN_CITATION_JS,
+        css=(STATIC / "xqa.css").read_text(encoding="utf-8"),
+        js=(STATIC / "xqa.js").read_text(encoding="utf-8"),
         allowed_paths=[str(eval_dir)],
         max_file_size=settings.max_upload_bytes,
         footer_links=["api"],
@@ -337,17 +750,60 @@ def launch(demo: gr.Blocks, settings: Settings, **kwargs) -> tuple:
     )
 
 
+def port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port`` (checked before a build that may take minutes)."""
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def port_message(port: int) -> str:
+    return (
+        f"端口 {port} 已被占用（可能已有一个问答服务在运行）。换一个端口：python app.py --port {port + 1}，"
+        f"或设置环境变量 XQA_PORT={port + 1}"
+    )
+
+
+def first_run_line(settings: Settings) -> str | None:
+    """The one console line before an index build: what is built and about how long it takes."""
+    state = status(settings)
+    if state["problem"] == "does not exist":
+        n = len(state["added"])
+        return (
+            f"首次启动：正在为 {n} 份报告建立索引，约需 {max(1, round(n * SECONDS_PER_REPORT / 60))} 分钟"
+            f"（两核 CPU），完成后自动启动 http://{settings.host}:{settings.port}"
+        )
+    changed = len(state["added"]) + len(state["changed"]) + len(state["removed"])
+    return f"报告有变化（{changed} 份），正在更新索引，只处理变化的部分…" if changed else None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="西城区政府工作报告问答 - web app")
     parser.add_argument("--host", help="interface to listen on (default XQA_HOST or 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port (default XQA_PORT or 7860)")
+    parser.add_argument("--port", type=int, help="port (default XQA_PORT, else GRADIO_SERVER_PORT, else 7860)")
     args = parser.parse_args(argv)
-    settings = Settings.from_env(host=args.host, port=args.port)
+    port = args.port
+    if port is None and "XQA_PORT" not in os.environ and os.environ.get("GRADIO_SERVER_PORT", "").isdigit():
+        port = int(os.environ["GRADIO_SERVER_PORT"])  # Gradio's own variable, honoured too
+    settings = Settings.from_env(host=args.host, port=port)
+    if port_taken(settings.host, settings.port):
+        sys.exit(port_message(settings.port))
+    line = first_run_line(settings)
+    if line:
+        print(line, file=sys.stderr, flush=True)
     try:
         assistant = load_assistant(settings, progress=ConsoleProgress())
     except IndexUnavailable as exc:
-        sys.exit(f"error: cannot start, the index is unusable: {exc}")
-    launch(build_app(settings, assistant), settings)
+        sys.exit(f"无法启动：索引不可用（{exc}）")
+    try:
+        launch(build_app(settings, assistant), settings)
+    except OSError:  # the port was taken while the index was being built
+        if port_taken(settings.host, settings.port):
+            sys.exit(port_message(settings.port))
+        raise
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Adding and removing documents: validate first, so a bad file never touches the corpus.
+"""Adding, removing and correcting documents: validate first, so a bad request never touches the corpus.
 
 Used by the CLI (``python -m index add/remove``) and the web app's documents
 tab; both then run an incremental build, which embeds only the new document.
@@ -8,22 +8,37 @@ hidden ``.name.part``, synced, then renamed, so the corpus holds the whole
 file or nothing the build would read; leftovers of a killed copy are removed
 by the next add.  The index itself is swapped atomically by the build, so a
 killed build leaves the previous index serving; adding the same file again
-then finishes the job instead of being refused as a duplicate.
+then finishes the job instead of being refused as a duplicate.  A removal and
+a metadata correction go through the store's journal (``store.commit_change``),
+so a kill at any moment leaves corpus and index agreeing once the next start
+has run; the order of operations is in ``index/store.py``.
+
+A metadata correction is stored as the document's catalog entry (the fields
+given replace the ones read off the text; ``field=`` drops a correction), so
+it survives every rebuild, and it is applied without re-embedding.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from .catalog import read_catalog, write_catalog
 from .config import Settings
 from .ingest import corpus_files, file_sha256, ingest_file
 from .load import SUPPORTED_SUFFIXES, LoadError
-from .store import BuildReport, Progress, build_index, build_lock, read_manifest
+from .schema import DocMeta
+from .store import (
+    BuildReport,
+    Progress,
+    build_index,
+    build_lock,
+    commit_change,
+    read_manifest,
+)
 
 _SAFE_NAME = re.compile(r"^[\w\u3400-\u9fff][\w\u3400-\u9fff.\- ]{0,120}$")
 
@@ -112,11 +127,65 @@ def resolve_doc(settings: Settings, doc: str) -> Path:
 
 
 def remove_document(settings: Settings, doc: str, progress: Progress | None = None) -> BuildReport:
-    """Delete a document (by id or file name) from the corpus and the catalog, then rebuild."""
-    with build_lock(settings):
-        path = resolve_doc(settings, doc)
-        catalog = read_catalog(settings.corpus_dir)
-        if catalog.pop(path.stem, None) is not None:
-            write_catalog(settings.corpus_dir, catalog)
-        path.unlink()
-    return build_index(settings, progress=progress)
+    """Delete a document (by id or file name) from the corpus, the catalog and the index, atomically."""
+    path = resolve_doc(settings, doc)
+    return commit_change(settings, {"action": "remove", "doc": path.stem}, progress=progress)
+
+
+# Fields an admin may correct: every DocMeta field but the identity (id and file name come from the file).
+CORRECTABLE = tuple(f.name for f in dataclasses.fields(DocMeta) if f.name not in {"doc_id", "file"})
+
+
+def parse_fields(pairs: list[str]) -> dict[str, object]:
+    """``["speaker=区长 王某", "years=2012-2016"]`` -> typed values; an empty value drops the correction (None)."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or key not in CORRECTABLE:
+            raise AdminError(f"无法识别的字段 {pair!r}；可更正的字段: {', '.join(CORRECTABLE)}（写成 字段=值）")
+        out[key] = _typed(key, raw.strip())
+    if not out:
+        raise AdminError("请给出要更正的字段，例如 speaker=区长 王某")
+    return out
+
+
+def _typed(key: str, raw: str) -> object:
+    """The JSON value a catalog entry holds for ``key`` (years: '2012-2016' or '2012,2014')."""
+    if raw == "":
+        return None
+    kind = str(next(f.type for f in dataclasses.fields(DocMeta) if f.name == key))
+    try:
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("tuple[int"):
+            return _years(raw)
+    except ValueError:
+        raise AdminError(f"{key} 的值应为年份（如 2016、2012-2016 或 2012,2014），收到 {raw!r}") from None
+    if kind.startswith("tuple"):
+        return [part.strip() for part in re.split(r"[,，、]", raw) if part.strip()]
+    if key == "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise AdminError(f"date 的值应写成 YYYY-MM-DD，收到 {raw!r}")
+    return raw
+
+
+def _years(raw: str) -> list[int]:
+    years: set[int] = set()
+    for part in re.split(r"[,，、\s]+", raw):
+        lo, _, hi = part.partition("-")
+        years.update(range(int(lo), int(hi or lo) + 1))
+    if not years or min(years) < 1900 or max(years) > 2100 or len(years) > 50:
+        raise ValueError(raw)
+    return sorted(years)
+
+
+def set_metadata(
+    settings: Settings, doc: str, fields: dict[str, object], progress: Progress | None = None
+) -> BuildReport:
+    """Correct a document's metadata: stored as its catalog entry, applied to the index without re-embedding."""
+    path = resolve_doc(settings, doc)
+    unknown = sorted(set(fields) - set(CORRECTABLE))
+    if unknown:
+        raise AdminError(f"不能更正的字段: {', '.join(unknown)}；可更正的字段: {', '.join(CORRECTABLE)}")
+    change = {"action": "set-meta", "doc": path.stem, "fields": fields}
+    return commit_change(settings, change, progress=progress)

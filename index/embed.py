@@ -97,7 +97,11 @@ class SentenceTransformerEmbedder:
 def load_embedder(settings: Settings) -> Embedder:
     """Load once per process and configuration: models are the slowest thing to start."""
     return _load(
-        settings.embed_backend, settings.embed_model, settings.query_prefix, settings.passage_prefix, settings.embed_threads
+        settings.embed_backend,
+        settings.embed_model,
+        settings.query_prefix,
+        settings.passage_prefix,
+        settings.embed_threads,
     )
 
 

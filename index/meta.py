@@ -36,6 +36,7 @@ _YEAR = r"((?:19|20)\d{2})"
 _CN_DIGITS = "〇零一二三四五六七八九十"
 _HEAD_LINES = 14  # cover facts sit in the first lines: title (≤3 lines), date, session, speaker
 _TITLE_MAX = 70  # a two-line plan-execution title is ~50 characters; a paragraph is longer
+_PLAN_PERIOD = 5  # a five-year plan's untitled chapters plan its whole period
 _LATE_MONTH = 11  # delivered in November/December: the report reviews that same year
 
 _COVER_DATE = re.compile(r"^[—\-－－]*\s*[（(]?" + _YEAR + r"\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
@@ -57,8 +58,12 @@ _ROLE_IN_TITLE = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{0,16}}?)(?P<role>{_ROLE
 _DISTRICT = re.compile(
     r"我代表(?:北京市)?([\u4e00-\u9fff]{2,6}?[区县市])人民政府|(?:北京市)?([\u4e00-\u9fff]{2,4}?区)第"
 )
-_TITLE_WORDS = re.compile(r"报告|情况|规划|纲要|公报|计划|讲话|指标|草案|通报|简报|致辞|意见|方案")
-_TITLE_END = re.compile(r"(?:报告|情况|纲要|公报|讲话|指标|通报|简报|致辞|意见|方案|规划)$")
+_TITLE_WORDS = re.compile(
+    r"报告|情况|规划|纲要|公报|计划|讲话|指标|草案|通报|简报|致辞|意见|方案|指引|指南|手册|须知|办法|细则|通知|公告|决定"
+)
+_TITLE_END = re.compile(r"(?:报告|情况|纲要|公报|讲话|指标|通报|简报|致辞|意见|方案|规划|指引|指南|手册|通知|公告)$")
+_ABOUT_TITLE_END = re.compile(r"的(?:报告|意见|通知|决定|说明|讲话)$")  # "关于……" runs on to "……的报告"
+_ORG_LINE = re.compile(r"(?:政府|局|委员会|委|办公室|办|院|中心)$")  # a site or publisher's name line
 _SENTENCE_PUNCT = re.compile(r"[。！？；]")
 
 _REVIEW = re.compile(r"回顾|过去|成绩|执行情况|完成情况|运行情况|进展情况|总结|以来|年来")
@@ -68,7 +73,7 @@ _SINGLE = re.compile(r"(?<!\d)" + _YEAR + r"\s*年")
 _PAST_N = re.compile(r"(?:过去|近|前)的?([一二三四五六七八九十]|\d{1,2})年|([一二三四五六七八九十]|\d{1,2})年来")
 _NEXT_N = re.compile(r"(?:今后|未来|后)的?([一二三四五六七八九十]|\d{1,2})年")
 _FIVE_YEAR = re.compile(r"[“\"]?(十[一二三四五六七八九]|[一二三四五六七八九])五[”\"]?(?:时期|期间|规划)?")
-_THIS_YEAR = re.compile(r"今年|本年|上半年|前三季度|一季度|全年")
+_THIS_YEAR = re.compile(r"今年|本年|上半年|下半年|前三季度|[一二三四]季度|全年|年内")
 _PERIOD_MONTHS = re.compile(r"1\s*[-—－~至]\s*(?:1[0-2]|[1-9])\s*月|第?[一二三四]季度|上半年|全年")
 
 
@@ -137,14 +142,22 @@ def infer_title(head: list[str]) -> str:
     for i, line in enumerate(head):
         if not _is_title_line(line) or (not _TITLE_WORDS.search(line) and not _continues(head, i)):
             continue
+        if _ORG_LINE.search(line) and not _TITLE_WORDS.search(line):
+            continue
         title = line
         for nxt in head[i + 1 : i + 3]:
-            if _TITLE_END.search(title) or not _is_title_line(nxt) or len(title + nxt) > _TITLE_MAX:
+            if _title_complete(title) or not _is_title_line(nxt) or len(title + nxt) > _TITLE_MAX:
                 break
             title += nxt
         if _TITLE_WORDS.search(title):
             return title
     return ""
+
+
+def _title_complete(title: str) -> bool:
+    if title.startswith("关于"):
+        return bool(_ABOUT_TITLE_END.search(title))
+    return bool(_TITLE_END.search(title))
 
 
 def _continues(head: list[str], i: int) -> bool:
@@ -196,7 +209,7 @@ def infer_speaker(head: list[str], text: str) -> tuple[str, str]:
     """
     for line in head:
         m = _SPEAKER_LINE.match(line.replace("\u3000", "").replace(" ", ""))
-        if m and (not m["org"] or re.search(r"政府|委员会|委|局|办|院|会|部", m["org"])):
+        if m and (not m["org"] or re.search(r"政府|委员会|委|局|办|院|会|部|[区市县]$", m["org"])):
             return f"{m['org']}{m['role']} {m['name']}", m["role"]
     for line in head[:3]:
         m = _ROLE_IN_TITLE.match(line)
@@ -229,10 +242,8 @@ def infer_kind(title: str, text: str, is_table: bool) -> str:
         return "plan_execution"
     if re.search(r"五年规划|规划纲要", title):
         return "five_year_plan"
-    if (
-        re.search(r"主要(?:经济)?指标|统计公报|统计数据|经济运行", title)
-        or (_PERIOD_MONTHS.search(title)
-        and "指标" in text[:2000])
+    if re.search(r"主要(?:经济)?指标|统计公报|统计数据|经济运行", title) or (
+        _PERIOD_MONTHS.search(title) and "指标" in text[:2000]
     ):
         return "statistical_release"
     if "政府工作报告" in title or re.search(r"向大会报告(?:政府)?工作", text[:2000]):
@@ -328,7 +339,8 @@ def _about(
             return About("plan", doc_plan)
         return About("other", years)
     if not years and anchor is not None:
-        years = (anchor,) if role == "review" else (anchor + 1,)
+        plan_span = _PLAN_PERIOD if kind == "five_year_plan" else 1
+        years = (anchor,) if role == "review" else tuple(range(anchor + 1, anchor + 1 + plan_span))
     return About(role, years)
 
 
@@ -392,6 +404,8 @@ def infer_meta(path: Path, text: str, raw: str, sections: list[tuple[str, ...]],
         reviewed.add(anchor)
     if kind == "five_year_plan" and not planned:
         planned.update(heading_years(title, anchor, year))
+    if anchor is None and not reviewed and not planned:  # a note or brief: the years its paragraphs open with
+        reviewed.update(int(y) for y in re.findall(r"^" + _YEAR + r"年[，,]", text, re.MULTILINE))
     speaker, role = infer_speaker(head, text)
     return DocMeta(
         doc_id=path.stem,
@@ -504,3 +518,27 @@ def figure_year(sentence: str, offset: int, context: tuple[int, ...] = ()) -> in
     if stated:
         return stated[0].year
     return max(context) if context else None
+
+
+def describe(meta: DocMeta, sections: int | None = None, chunks: int | None = None) -> str:
+    """One line of what was understood about a document, for ``index add/status`` and the upload message."""
+
+    def span(years: tuple[int, ...]) -> str:
+        if not years:
+            return "—"
+        return str(years[0]) if len(years) == 1 else f"{min(years)}–{max(years)}"
+
+    parts = [
+        f"《{meta.title}》",
+        f"类型 {meta.kind}",
+        f"年份 {meta.year or '未知'}",
+        f"日期 {meta.date or '—'}",
+        f"报告人 {meta.speaker or '—'}",
+        f"回顾 {span(meta.years)}",
+        f"计划 {span(meta.plan_years)}",
+    ]
+    if sections is not None:
+        parts.append(f"{sections} 个章节")
+    if chunks is not None:
+        parts.append(f"{chunks} 段")
+    return f"{meta.file}: " + "，".join(parts)

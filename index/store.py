@@ -15,6 +15,39 @@ A build writes a new version directory and only then repoints ``current``,
 so a crash or ``kill -9`` mid-build leaves the previous index loadable.
 Unchanged documents (same source hash, same settings) keep their vectors:
 only changed, added or removed documents cost embedding time.
+
+Admin changes: order of operations and recovery
+-----------------------------------------------
+
+A removal or a metadata correction changes the corpus *and* the index, which
+cannot be swapped together; a journal (``index_dir/pending.json``) makes the
+pair atomic against ``kill -9`` at any moment.  Under the build lock
+(:func:`commit_change`):
+
+1. the request is checked (the document exists, the fields are known); nothing
+   is written yet, so a kill here leaves corpus and index as they were;
+2. the journal is written (temporary file, fsync, rename, fsync of the folder).
+   **This is the commit point**: from here on the change will happen;
+3. the corpus is changed: the catalog is replaced atomically (``catalog.json``
+   written beside and renamed), a removed file is unlinked.  Each step is
+   idempotent (an absent file or entry is no error), so it can be redone;
+4. a new index version is written beside the old one and ``current`` is
+   repointed (``os.replace`` of a symlink: atomic); a correction keeps every
+   vector (:func:`_reuse_corrected`), a removal keeps all the others;
+5. the journal is deleted.
+
+Recovery on the next start: while a journal exists :func:`load_index` refuses
+the old index as "stale" (it may disagree with the corpus), so whoever starts
+(``load_assistant`` in the app, ``python -m index build``) runs
+:func:`build_index`, which redoes steps 3-5 from the journal before anything
+is served.  Repeating the interrupted command instead does the same, then
+finds nothing left to do.  A rebuild changes no corpus file and needs no
+journal: its commit point is the swap of ``current``; killed before it, the
+previous index serves (corpus and index agree) and repeating it completes it.
+
+``XQA_PAUSE_AT=<point>`` makes a process stop at that named point of an
+action (it prints ``paused at <point>`` on stderr and waits), so tests can
+``kill -9`` it exactly there; the points are listed in ``PAUSE_POINTS``.
 """
 
 from __future__ import annotations
@@ -25,6 +58,8 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +68,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .catalog import read_catalog
+from .catalog import read_catalog, write_catalog
 from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, load_embedder
@@ -50,6 +85,10 @@ CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() 
 ]
 _CURRENT = "current"
 _FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
+JOURNAL = "pending.json"
+ACTIONS = ("remove", "set-meta", "import")  # the journalled admin changes
+# Named points of an action where XQA_PAUSE_AT stops the process (see the module docstring).
+PAUSE_POINTS = ("journal-written", "corpus-changed", "version-written", "swapped")
 
 
 class IndexUnavailable(Exception):
@@ -206,6 +245,13 @@ def load_index(settings: Settings, check_settings: bool = True) -> Index:
     problem = compatibility_problem(manifest, settings) if check_settings else None
     if problem:
         raise IndexUnavailable(f"the index at {path} {problem}; rebuild with: python -m index build", "stale")
+    pending = read_journal(settings) if check_settings else None
+    if pending:
+        raise IndexUnavailable(
+            f"an interrupted change ({describe_change(pending)}) is not yet in the index at {path}; "
+            "finish it with: python -m index build (the app does so when it starts)",
+            "stale",
+        )
     for name, digest in manifest["checksums"].items():
         if _sha256(path / name) != digest:
             raise IndexUnavailable(
@@ -253,6 +299,7 @@ def status(settings: Settings) -> dict:
         "changed": sorted(n for n, p in files.items() if n in indexed and indexed[n]["sha256"] != _sha256(p)),
         "added": sorted(n for n in files if n not in indexed),
         "removed": sorted(n for n in indexed if n not in files),
+        "pending": describe_change(pending) if (pending := read_journal(settings)) else None,
     }
 
 
@@ -265,9 +312,108 @@ def build_index(
     progress: Progress | None = None,
     embedder: Embedder | None = None,
 ) -> BuildReport:
-    """Bring the stored index in line with ``corpus_dir``, re-embedding only what changed."""
+    """Bring the stored index in line with ``corpus_dir``, re-embedding only what changed.
+
+    An admin change interrupted by a crash (its journal is still there) is completed first.
+    """
     with build_lock(settings):
-        return _build(settings, force, progress, embedder)
+        pending = read_journal(settings)
+        if pending:
+            _apply_to_corpus(settings, pending)
+        report = _build(settings, force, progress, embedder)
+        pause_point("swapped")
+        if pending:
+            clear_journal(settings)
+        return report
+
+
+def commit_change(
+    settings: Settings,
+    change: dict,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+    corpus_step: Callable[[], None] | None = None,
+) -> BuildReport:
+    """Apply a checked admin change (``{"action": "remove"|"set-meta"|"import", "doc": id, ...}``) to corpus and index.
+
+    ``corpus_step`` is a corpus change made once, in one atomic step, after the commit point (an import's
+    directory exchange): recovery cannot redo it and does not need to, it only builds what the corpus holds.
+    The steps, their commit point and the recovery are in the module docstring.
+    """
+    if change.get("action") not in ACTIONS:
+        raise ValueError(f"unknown change {change!r}")
+    with build_lock(settings):
+        _write_journal(settings, change)
+        pause_point("journal-written")
+        _apply_to_corpus(settings, change)
+        if corpus_step:
+            corpus_step()
+        pause_point("corpus-changed")
+        report = _build(settings, False, progress, embedder)
+        pause_point("swapped")
+        clear_journal(settings)
+        return report
+
+
+def describe_change(change: dict) -> str:
+    fields = ", ".join(f"{k}={v}" for k, v in change.get("fields", {}).items())
+    return f"{change.get('action')} {change.get('doc')}" + (f" ({fields})" if fields else "")
+
+
+def read_journal(settings: Settings) -> dict | None:
+    """The admin change committed but not yet completed, if any (a torn journal cannot exist: it is renamed in)."""
+    path = settings.index_dir / JOURNAL
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_journal(settings: Settings, change: dict) -> None:
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.index_dir / JOURNAL
+    tmp = path.with_name(f".{JOURNAL}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(change, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(path)
+    _fsync_dir(settings.index_dir)
+
+
+def clear_journal(settings: Settings) -> None:
+    (settings.index_dir / JOURNAL).unlink(missing_ok=True)
+    _fsync_dir(settings.index_dir)
+
+
+def _apply_to_corpus(settings: Settings, change: dict) -> None:
+    """The corpus side of a journalled change; idempotent, so recovery can simply redo it (an import has none)."""
+    doc = change["doc"]
+    catalog = read_catalog(settings.corpus_dir)
+    if change["action"] == "remove":
+        if catalog.pop(doc, None) is not None:
+            write_catalog(settings.corpus_dir, catalog)
+        for path in corpus_files(settings.corpus_dir):
+            if path.stem == doc:
+                path.unlink()
+        _fsync_dir(settings.corpus_dir)
+    elif change["action"] == "set-meta":
+        entry = dict(catalog.get(doc, {}))  # overrides what the document says about itself (catalog.make_meta)
+        for key, value in change["fields"].items():
+            if value is None:
+                entry.pop(key, None)  # back to what the document says about itself
+            else:
+                entry[key] = value
+        catalog[doc] = entry
+        write_catalog(settings.corpus_dir, catalog)
+        _fsync_dir(settings.corpus_dir)
+
+
+def pause_point(name: str) -> None:
+    """Stop here for good when ``XQA_PAUSE_AT`` names this point: the crash tests kill -9 the process now."""
+    if os.environ.get("XQA_PAUSE_AT") == name:
+        print(f"paused at {name}", file=sys.stderr, flush=True)
+        while True:
+            signal.pause()
 
 
 @contextlib.contextmanager
@@ -307,7 +453,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
             "catalog": _digest(catalog.get(path.stem)),
             "code": CODE_VERSION,
         }
-        reused = _reuse(old, path.stem, entry, settings)
+        reused = _reuse(old, path.stem, entry, settings) or _reuse_corrected(old, path, entry, catalog, settings)
         if reused:
             meta, text, chunks, vectors = reused
             report.reused_docs.append(meta.doc_id)
@@ -354,6 +500,33 @@ def _reuse(
         return None
     rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
     return old.docs[doc_id], old.texts[doc_id], [old.chunks[i] for i in rows], old.vectors[rows]
+
+
+def _reuse_corrected(
+    old: Index | None, path: Path, entry: dict, catalog: dict[str, dict], settings: Settings
+) -> tuple[DocMeta, str, list[Chunk], np.ndarray] | None:
+    """A document whose only change is its catalog entry (a metadata correction): new metadata, old vectors.
+
+    The file, code and settings are those its vectors were made with, so its text is the same; when the
+    corrected metadata also cuts the same passages (a corrected kind may not), each keeps its vector and
+    only the metadata and the context headers (keyword-indexed) change.  The vectors still carry the old
+    header until the next ``build --force``: the price of applying a correction in seconds.
+    """
+    if old is None or compatibility_problem(old.manifest, settings):
+        return None
+    stored = old.manifest["docs"].get(path.stem, {})
+    if any(stored.get(k) != v for k, v in entry.items() if k != "catalog"):
+        return None
+    try:
+        doc = ingest_file(path, catalog.get(path.stem), settings.max_upload_bytes)
+    except LoadError:
+        return None
+    chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+    rows = [i for i, c in enumerate(old.chunks) if c.doc_id == path.stem]
+    spans = [(c.start, c.end, c.section, c.fields) for c in chunks]
+    if spans != [(old.chunks[i].start, old.chunks[i].end, old.chunks[i].section, old.chunks[i].fields) for i in rows]:
+        return None
+    return doc.meta, doc.text, chunks, old.vectors[rows]
 
 
 def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:
@@ -436,6 +609,7 @@ def _write_version(
     if new_link.is_symlink() or new_link.exists():
         new_link.unlink()
     new_link.symlink_to(version.name)
+    pause_point("version-written")
     os.replace(new_link, link)
     _fsync_dir(root)
     if progress:

@@ -129,13 +129,14 @@ def _preamble(lines: list[str]) -> list[str]:
 
     Web pages repeat the title just above the 发布时间 line, so that line's
     predecessor is the title and anything before its first occurrence is site
-    furniture (site name, 信息详情).
+    furniture (site name, 信息详情); the date line itself is page furniture too
+    (index.meta reads the date off the raw page).
     """
     kept = [line.strip() for line in lines if line.strip()]
     date = next((i for i, line in enumerate(kept) if _DATE.match(line)), None)
     if date is not None and date > 0:
         kept = kept[kept.index(kept[date - 1]) :]
-    return list(dict.fromkeys(kept))
+    return [line for line in dict.fromkeys(kept) if not _DATE.match(line)]  # the date is page furniture
 
 
 def _group_rows(body: list[str]) -> tuple[list[_SourceRow], list[str]]:

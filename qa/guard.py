@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .understand import normalise_question
+from .normalize import normalise_question
 
 # Markup typed or pasted into a question is not part of what is asked.
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.IGNORECASE | re.DOTALL)

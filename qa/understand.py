@@ -8,10 +8,10 @@ keyed to particular questions.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 
 from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
+from .normalize import normalise_question
 from .text import YEAR_RE as _YEAR_RE
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -109,19 +109,6 @@ class Question:
     @property
     def is_compound(self) -> bool:
         return len(self.parts) > 1
-
-
-# Full-width Latin letters and digits as ASCII; Chinese punctuation stays as the user typed it.
-_FULLWIDTH_ALNUM = {
-    c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c - 0xFEE0).isalnum() or chr(c - 0xFEE0) in ".%"
-}
-
-
-def normalise_question(text: str) -> str:
-    """ASCII digits and letters, no control or unpaired surrogate characters, collapsed whitespace."""
-    text = text.translate(_FULLWIDTH_ALNUM)
-    text = "".join(c for c in text if unicodedata.category(c)[0] != "C" or c in "\n\t")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def parse_doc_years(text: str) -> tuple[int, ...]:

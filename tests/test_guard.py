@@ -22,7 +22,7 @@ def test_over_long_question_is_cut_with_a_notice() -> None:
 
 def test_control_characters_markup_and_broken_unicode_are_removed() -> None:
     text, _ = check_question("2019年\x00GDP\ud800是多少<script>alert(1)</script><b>？</b>", 500)
-    assert text == "2019年GDP是多少 ？"
+    assert text == "2019年GDP是多少？"  # the space left by the markup goes with it (qa.normalize)
 
 
 @pytest.mark.slow

@@ -16,22 +16,50 @@ from index import Chunk, DocMeta
 from qa import Answer, Citation
 from qa.retrieve import Passage
 from web import render as web
-from web.feedback import AppendOnlyLog, feedback_record, vote_name
+from web import scores
+from web.context import Library, row_fields, row_html
+from web.feedback import AppendOnlyLog, comment_record, feedback_record, vote_name
+from web.suggest import example_questions, figures, follow_ups
 
 HOSTILE = '前文<script>alert(1)</script><b>粗体</b><img src=x onerror="alert(2)">&amp;'
-DOC = DocMeta(doc_id="2020-work-report", file="2020-work-report.txt", title="2020年<i>西城区</i>政府工作报告",
-              year=2020, years=(2019,))
+DOC = DocMeta(
+    doc_id="2020-work-report",
+    file="2020-work-report.txt",
+    title="2020年<i>西城区</i>政府工作报告",
+    year=2020,
+    years=(2019,),
+)
 
 
 def _citation(text: str, start: int, end: int, n: int = 1) -> Citation:
-    return Citation(n=n, doc_id=DOC.doc_id, source=DOC.file, title=DOC.title, year="2019",
-                    section="一、2019年工作回顾 > <u>经济</u>", text=text, start=start, end=end)
+    return Citation(
+        n=n,
+        doc_id=DOC.doc_id,
+        source=DOC.file,
+        title=DOC.title,
+        year="2019",
+        section="一、2019年工作回顾 > <u>经济</u>",
+        text=text,
+        start=start,
+        end=end,
+    )
 
 
-def _answer(text: str, citations: list[Citation], passages: list[Passage] | None = None,
-            question: str = "2019年社会消费品零售总额是多少?", rewritten: str | None = None) -> Answer:
-    return Answer(question=question, rewritten=rewritten or question, answer=text, abstained=not citations,
-                  citations=citations, passages=passages or [])
+def _answer(
+    text: str,
+    citations: list[Citation],
+    passages: list[Passage] | None = None,
+    question: str = "2019年社会消费品零售总额是多少?",
+    rewritten: str | None = None,
+) -> Answer:
+    return Answer(
+        question=question,
+        rewritten=rewritten or question,
+        answer=text,
+        abstained=not citations,
+        citations=citations,
+        passages=passages or [],
+    )
 
 
 def _passage(text: str, rank: int) -> Passage:
@@ -100,8 +128,12 @@ def test_answer_markdown_turns_only_real_markers_into_references():
 
 
 def test_answer_markdown_shows_the_rewritten_follow_up():
-    answer = _answer("地区生产总值预计实现2800亿元[1]", [_citation("地区生产总值预计实现2800亿元", 0, 15)],
-                     question="那2013年呢?", rewritten="2013年地区生产总值是多少?")
+    answer = _answer(
+        "地区生产总值预计实现2800亿元[1]",
+        [_citation("地区生产总值预计实现2800亿元", 0, 15)],
+        question="那2013年呢?",
+        rewritten="2013年地区生产总值是多少?",
+    )
     assert web.rewritten_note(answer) == "理解为：2013年地区生产总值是多少?"
     assert web.answer_markdown(answer).startswith("*理解为：2013年地区生产总值是多少?*\n\n")
 
@@ -130,6 +162,7 @@ def test_abstention_lists_possibly_related_passages():
     assert "<mark>" not in html and "<script>" not in html and "&lt;script&gt;" in html
     assert "一 &gt; &lt;二&gt;" in html
     assert "没有检索到" in web.sources_html(_answer("未找到", []))
+    assert web.panel_html([]) == web.EMPTY_SOURCES
 
 
 def test_turn_record_keeps_what_feedback_needs():
@@ -145,10 +178,17 @@ def test_turn_record_keeps_what_feedback_needs():
 def _fake_index() -> SimpleNamespace:
     docs = {
         "2014-work-report": DocMeta("2014-work-report", "2014-work-report.txt", "2014年报告", year=2014, years=(2013,)),
-        "2017-work-report": DocMeta("2017-work-report", "2017-work-report.txt", "2017年报告", year=2017,
-                                    years=(2012, 2013, 2014, 2015, 2016)),
-        "2020-key-tasks-status": DocMeta("2020-key-tasks-status", "2020-key-tasks-status.txt", "完成情况",
-                                         kind="task_table", year=2021, years=(2020,)),
+        "2017-work-report": DocMeta(
+            "2017-work-report", "2017-work-report.txt", "2017年报告", year=2017, years=(2012, 2013, 2014, 2015, 2016)
+        ),
+        "2020-key-tasks-status": DocMeta(
+            "2020-key-tasks-status",
+            "2020-key-tasks-status.txt",
+            "完成情况",
+            kind="task_table",
+            year=2021,
+            years=(2020,),
+        ),
     }
     chunks = [SimpleNamespace(doc_id=d) for d in ["2014-work-report"] * 3 + ["2017-work-report"] * 2]
     return SimpleNamespace(docs=docs, chunks=chunks)
@@ -158,8 +198,12 @@ def test_filters_and_document_rows_come_from_the_index():
     index = _fake_index()
     assert web.year_choices(index)[0] == ("全部年份", "")
     assert [v for _, v in web.year_choices(index)[1:]] == ["2020", "2016", "2015", "2014", "2013", "2012"]
-    assert web.doc_choices(index) == [("全部报告", ""), ("完成情况", "2020-key-tasks-status"),
-                                      ("2017年报告", "2017-work-report"), ("2014年报告", "2014-work-report")]
+    assert web.doc_choices(index) == [
+        ("全部报告", ""),
+        ("完成情况", "2020-key-tasks-status"),
+        ("2017年报告", "2017-work-report"),
+        ("2014年报告", "2014-work-report"),
+    ]
     rows = web.document_rows(index)
     assert rows[0] == ["完成情况", "重点工作完成情况", "2020", "2020-key-tasks-status.txt", 0]
     assert rows[1] == ["2017年报告", "政府工作报告", "2012–2016", "2017-work-report.txt", 2]
@@ -168,32 +212,70 @@ def test_filters_and_document_rows_come_from_the_index():
 
 def test_admin_refusal():
     assert "未配置" in web.admin_refusal("", "anything")
-    assert "请输入" in web.admin_refusal("s3cret", "")
-    assert "错误" in web.admin_refusal("s3cret", "guess")
-    assert web.admin_refusal("s3cret", "s3cret") is None
+    assert "请输入" in web.admin_refusal("s3cret-token-long", "")
+    assert "错误" in web.admin_refusal("s3cret-token-long", "guess")
+    assert web.admin_refusal("s3cret-token-long", "s3cret-token-long") is None
 
 
 def test_evaluation_views_escape_and_list_failures():
-    report = {"items": [
-        {"id": "d1", "type": "number", "question": "<b>问</b>", "expected": "960亿元", "got": "", "abstained": True,
-         "correct": False, "cited": ["<script>x</script>" + "长" * 400], "error": None},
-        {"id": "d2", "type": "fact", "question": "对的", "expected": "x", "got": "x", "abstained": False,
-         "correct": True, "cited": [], "error": None},
-    ]}
-    html = web.failures_html(report)
+    report = {
+        "items": [
+            {
+                "id": "d1",
+                "type": "number",
+                "question": "<b>问</b>",
+                "expected": "960亿元",
+                "got": "",
+                "abstained": True,
+                "correct": False,
+                "cited": ["<script>x</script>" + "长" * 400],
+                "error": None,
+            },
+            {
+                "id": "d2",
+                "type": "fact",
+                "question": "对的",
+                "expected": "x",
+                "got": "x",
+                "abstained": False,
+                "correct": True,
+                "cited": [],
+                "error": None,
+            },
+        ]
+    }
+    html = scores.failures_html(report)
     assert "答错 1 题（共 2 题）" in html and "对的" not in html
     assert "<script>" not in html and "<b>问" not in html and "&lt;b&gt;问" in html
-    assert "（空）（拒答）" in html and "…" in html
-    assert "全部答对" in web.failures_html({"items": report["items"][1:]})
-    rows = web.summary_rows({"n": 40, "accuracy": 0.975, "mrr": None, "latency_ms_median": 14.234})
-    assert rows == [["题目数", "40"], ["回答正确率", "0.975"], ["检索 MRR", "–"], ["耗时中位数（毫秒）", "14.2"]]
+    assert "（空）（拒答）" in html and "…" in html and "数值" in html  # the type in Chinese
+    assert "全部答对" in scores.failures_html({"items": report["items"][1:]})
+
+
+def test_evaluation_totals_are_percentages_with_an_explanation():
+    rows = scores.summary_rows({"n": 40, "accuracy": 0.975, "mrr": None, "latency_ms_median": 14.234})
+    assert [r[:2] for r in rows] == [
+        ["题目数", "40"],
+        ["回答正确率", "97.5%"],
+        ["检索 MRR", "–"],
+        ["耗时中位数（毫秒）", "14.2"],
+    ]
+    assert all(r[2] for r in rows)  # every metric says in one line what it measures
+    chart = scores.chart_rows(
+        {"number": {"accuracy": 0.5, "hit_at_5": 1.0}, "unanswerable": {"accuracy": 1.0, "hit_at_5": None}}
+    )
+    assert chart == [["数值", "回答正确率", 50.0], ["数值", "检索命中率 @5", 100.0], ["无答案", "回答正确率", 100.0]]
 
 
 # ---------------------------------------------------------------- feedback log
 
 
 def test_vote_names():
-    assert (vote_name(True), vote_name(False), vote_name(""), vote_name("Other")) == ("up", "down", "cleared", "cleared")
+    assert (vote_name(True), vote_name(False), vote_name(""), vote_name("Other")) == (
+        "up",
+        "down",
+        "cleared",
+        "cleared",
+    )
 
 
 def _write_many(path: str, writer: int, count: int) -> None:
@@ -206,8 +288,9 @@ def test_feedback_log_lines_never_interleave_across_threads_and_processes(tmp_pa
     path = tmp_path / "var" / "feedback.jsonl"
     threads = [threading.Thread(target=_write_many, args=(str(path), w, 40)) for w in range(6)]
     # spawn, not fork: a child forked while one of these threads holds the lock would inherit it held
-    procs = [multiprocessing.get_context("spawn").Process(target=_write_many, args=(str(path), 10 + w, 40))
-             for w in range(3)]
+    procs = [
+        multiprocessing.get_context("spawn").Process(target=_write_many, args=(str(path), 10 + w, 40)) for w in range(3)
+    ]
     for worker in [*threads, *procs]:
         worker.start()
     for worker in [*threads, *procs]:
@@ -229,3 +312,180 @@ def test_feedback_record_and_append_only(tmp_path: Path):
     first = json.loads(lines[0])
     assert {"time", "vote", "answer_id", "question", "answer", "citations"} <= first.keys()
     assert "零售额" in lines[0]  # ensure_ascii=False: the log is readable as is
+
+
+def test_a_comment_is_logged_with_the_answer_it_is_about(tmp_path: Path):
+    turn = web.turn_record(_answer("零售额1089亿元[1]", [_citation("零售额1089亿元", 0, 9)]), "a1")
+    record = comment_record(turn, "数字对，但想看增速")
+    assert record["answer_id"] == "a1" and record["vote"] == "comment" and record["comment"] == "数字对，但想看增速"
+
+
+# ---------------------------------------------------------------- copy, export, several answers
+
+
+def test_each_answer_keeps_its_own_group_of_sources_and_its_clean_copy_text():
+    first = _answer("零售额1089亿元[1]", [_citation("零售额<b>1089亿元</b>", 0, 17)])
+    html = web.sources_html(first, "k1", number=1)
+    assert html.startswith('<div class="xqa-turn xqa-sources" id="xqa-turn-k1" data-copy="')
+    assert "第 1 问：2019年社会消费品零售总额是多少?" in html
+    panel = web.panel_html([html, web.sources_html(first, "k2", number=2)])
+    assert panel.count('class="xqa-turn xqa-sources"') == 2 and 'id="xqa-k1-1"' in panel and 'id="xqa-k2-1"' in panel
+    turn = web.turn_record(first, "k1", html)
+    copied = web.copy_text(turn)
+    assert copied == (
+        "零售额1089亿元[1]\n\n参考来源：\n[1] 2020年<i>西城区</i>政府工作报告 · 一、2019年工作回顾 > <u>经济</u>："
+        "“零售额<b>1089亿元</b>”"
+    )  # plain text: what the report says, no markup of the page's own
+    assert 'data-copy="零售额1089亿元[1]&#10;' in html or "参考来源" in html
+
+
+def test_the_conversation_exports_as_markdown_with_references():
+    first = web.turn_record(_answer("零售额1089亿元[1]", [_citation("零售额1089亿元", 0, 9)]), "a1")
+    second = web.turn_record(_answer("未找到", [], question="那2099年呢?", rewritten="2099年零售额是多少?"), "a2")
+    md = web.conversation_markdown([first, second], "2026-01-02 03:04")
+    assert md.startswith("# 西城区政府工作报告问答 · 对话记录")
+    assert "## 问题 1：2019年社会消费品零售总额是多少?" in md and "## 问题 2：那2099年呢?" in md
+    assert "*理解为：2099年零售额是多少?*" in md
+    assert "- [1] 2020年<i>西城区</i>政府工作报告 · 一、2019年工作回顾 > <u>经济</u>：“零售额1089亿元”" in md
+
+
+# ---------------------------------------------------------------- table rows and the report view
+
+ROW = {
+    "category": "民生保障",
+    "number": "7",
+    "task": "新建社区食堂二十家。",
+    "lead_units": "区民政局",
+    "status": "已建成社区食堂二十二家，超额完成。",
+}
+ROW_TEXT = "".join(ROW.values())
+
+
+def _row_chunk() -> Chunk:
+    return Chunk(
+        chunk_id="t#7",
+        doc_id="tasks",
+        start=10,
+        end=10 + len(ROW_TEXT),
+        text=ROW_TEXT,
+        section=("民生保障",),
+        fields=ROW,
+    )
+
+
+def test_a_task_row_is_shown_as_its_fields_with_the_evidence_in_its_own_field():
+    chunk = _row_chunk()
+    assert [label for label, _, _ in row_fields(chunk)] == ["类别", "序号", "任务", "牵头单位", "完成情况"]
+    unit = ROW_TEXT.index("区民政局")
+    html = row_html(chunk, unit, unit + 4)
+    assert "<dt>牵头单位</dt><dd><mark>区民政局</mark></dd>" in html
+    assert html.count("<mark>") == 1
+    status = ROW_TEXT.index("已建成")
+    html = row_html(chunk, status, status + 11)
+    assert "<dt>完成情况</dt><dd><mark>已建成社区食堂二十二家</mark>，超额完成。</dd>" in html
+    plain = Chunk(chunk_id="p", doc_id="d", start=0, end=3, text="abc")
+    assert row_html(plain, 0, 1) is None
+    moved = Chunk(chunk_id="m", doc_id="d", start=0, end=3, text="别的文字", fields=ROW)
+    assert row_fields(moved) is None  # cells not where the row says: shown as plain text instead
+
+
+def _library(text: str, chunks: list[Chunk]) -> Library:
+    doc = DocMeta(doc_id="tasks", file="tasks.txt", title="<b>任务表</b>", kind="task_table", year=2021, years=(2020,))
+    return Library(SimpleNamespace(docs={"tasks": doc}, texts={"tasks": text}, chunks=chunks))
+
+
+def test_the_report_view_opens_the_whole_report_at_the_passage():
+    before, after = "前一段<script>x</script>\n", "\n后一段。"
+    chunk = _row_chunk()
+    text = before.ljust(10, "。")[:10] + ROW_TEXT + after
+    chunk = Chunk(**{**chunk.__dict__, "start": 10, "end": 10 + len(ROW_TEXT)})
+    library = _library(text, [chunk])
+    assert library.chunk("tasks", ROW_TEXT) is chunk and library.chunk("tasks", "别的") is None
+    unit = ROW_TEXT.index("区民政局")
+    view = library.report_view("t#7", unit, unit + 4)
+    assert view["title"] == "&lt;b&gt;任务表&lt;/b&gt;" and view["path"] == "民生保障"
+    assert '<span class="xqa-here" id="xqa-here">' in view["html"] and "<mark>区民政局</mark>" in view["html"]
+    assert view["html"].index("前一段") < view["html"].index("xqa-here") < view["html"].index("后一段")
+    assert "<script>" not in view["html"] and view["plain"] == text
+    assert "已不在索引中" in library.report_view("gone", 0, 0)["html"]
+
+
+def test_cards_of_table_rows_show_fields_and_open_the_report():
+    chunk = _row_chunk()
+    library = _library("x" * 10 + ROW_TEXT, [chunk])
+    unit = ROW_TEXT.index("区民政局")
+    citation = Citation(
+        n=1,
+        doc_id="tasks",
+        source="tasks.txt",
+        title="任务表",
+        year="2020",
+        section="民生保障",
+        text=ROW_TEXT,
+        start=unit,
+        end=unit + 4,
+    )
+    html = web.sources_html(_answer("区民政局[1]", [citation]), "k", library, 1)
+    assert '<dl class="xqa-row">' in html and "<dd><mark>区民政局</mark></dd>" in html
+    assert 'class="xqa-open" data-chunk="t#7" data-start="' in html
+
+
+# ---------------------------------------------------------------- suggested questions
+
+
+def test_figures_name_the_indicator_and_the_year_spoken_of():
+    text = (
+        "2031年全区图书借阅量预计达到560万册次，比2029年增加40万册次；区级公共文化支出完成12.5亿元。"
+        "到2032年，是2030年的1.2倍。"
+    )
+    found = figures(text.replace("万册次", "万人次"), 2030)
+    assert [(f.indicator, f.figure, f.year) for f in found] == [
+        ("全区图书借阅量", "560万人次", 2031),
+        ("区级公共文化支出", "12.5亿元", 2031),
+    ]
+    assert found[0].question == "2031年全区图书借阅量是多少？"
+    assert figures("全年新增绿地面积12公顷。", 2040)[0].question == "2040年新增绿地面积是多少？"
+
+
+def test_examples_come_from_the_newest_reports_and_a_task_row():
+    old = DocMeta("r2030", "r2030.txt", "2030年报告", year=2030, years=(2029,))
+    new = DocMeta("r2032", "r2032.txt", "2032年报告", year=2032, years=(2031,))
+    table = DocMeta("t2032", "t2032.txt", "任务表", kind="task_table", year=2033, years=(2032,))
+    texts = {
+        "r2030": "全区公园数量达到80座。地区生产总值完成900亿元。",
+        "r2032": "地区生产总值完成1000亿元；全区公园数量达到90座。",
+        "t2032": ROW_TEXT,
+    }
+    index = SimpleNamespace(
+        docs={"r2030": old, "r2032": new, "t2032": table},
+        texts=texts,
+        chunks=[Chunk(**{**_row_chunk().__dict__, "doc_id": "t2032"})],
+    )
+    assert example_questions(index) == [
+        "“新建社区食堂二十家”由哪个单位牵头？",
+        "2031年地区生产总值是多少？",
+        "2029年全区公园数量是多少？",
+    ]
+
+
+def test_follow_ups_ask_the_other_figures_and_the_same_figure_in_other_years():
+    text = "2031年全区图书借阅量达到560万人次，区级公共文化支出完成12.5亿元。"
+    end = text.index("，")
+    doc = DocMeta("r2032", "r2032.txt", "2032年报告", year=2032, years=(2031,))
+    other = DocMeta("r2030", "r2030.txt", "2030年报告", year=2030, years=(2027, 2028, 2029))
+    chunk = Chunk(chunk_id="c", doc_id="r2032", start=0, end=len(text), text=text)
+    library = Library(SimpleNamespace(docs={"r2032": doc, "r2030": other}, texts={"r2032": text}, chunks=[chunk]))
+    citation = Citation(
+        n=1,
+        doc_id="r2032",
+        source="r2032.txt",
+        title="2032年报告",
+        year="2031",
+        section="",
+        text=text,
+        start=0,
+        end=len(text),
+    )
+    answer = _answer("全区图书借阅量达到560万人次[1]", [citation], question="2031年全区图书借阅量是多少？")
+    assert follow_ups(answer, library) == ["2031年区级公共文化支出是多少？", "2029年全区图书借阅量是多少？"]
+    assert end  # the evidence is the whole sentence: both figures are in it

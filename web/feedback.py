@@ -42,6 +42,17 @@ def feedback_record(turn: dict, vote: str) -> dict:
     }
 
 
+def comment_record(turn: dict, comment: str) -> dict:
+    """A log record of the optional comment a reader adds after voting (same answer_id as the vote)."""
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "vote": "comment",
+        "comment": comment,
+        "answer_id": turn["id"],
+        "question": turn["question"],
+    }
+
+
 class AppendOnlyLog:
     """A JSON-lines file that only ever grows: the feedback log and the admin audit log."""
 

@@ -1,30 +1,29 @@
-"""What the web chat shows, as plain strings: answers, sources, documents, evaluation results.
+"""What the web chat shows, as plain strings: answers, their sources, copy and export text, documents.
 
 Kept free of Gradio so every rule that matters for trust is unit-tested here:
-document text is *data*, so it is HTML-escaped (and Markdown-escaped where the
-chat renders Markdown) before it is shown, and the evidence sentence of a
-citation is highlighted by its offsets, never by searching for the quote.
+document text is *data* (escaped by :mod:`web.markup` before it is shown), and the
+evidence sentence of a citation is highlighted by its offsets.  Every answer keeps
+its own group of source cards (``xqa-turn-<key>``) in the sources panel, so a
+``[n]`` marker in any earlier answer still opens its own source.
 """
 
 from __future__ import annotations
 
-import hmac
-import html
 import re
 from collections import Counter
 from collections.abc import Iterator
 
-from evaluation import METRICS, fmt
 from index import DocMeta, Index
 from qa import Answer
 
+from .context import Library, row_html
+from .markup import escape_html, escape_markdown, highlight
+from .throttle import token_matches, token_problem
+
 _MARKER = re.compile(r"\[(\d+)\]")
-_MD_INLINE = re.compile(r"([\\`*_\[\]{}|~$#])")
-_MD_LINE_START = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))", re.MULTILINE)
 # Lone surrogates cannot be sent back as UTF-8 (the reply would fail); control characters show as garbage.
 _UNSHOWABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 MAYBE_SHOWN = 3  # passages shown as "可能相关" when the assistant abstains
-EXCERPT_CHARS = 300  # of a cited passage in the evaluation failures
 KIND_LABELS = {"work_report": "政府工作报告", "task_table": "重点工作完成情况", "other": "其他"}
 EMPTY_SOURCES = (
     '<div class="xqa-sources xqa-empty">提问后，这里列出回答所依据的报告原文；'
@@ -32,68 +31,7 @@ EMPTY_SOURCES = (
 )
 SEARCHING = '<div class="xqa-sources xqa-empty">正在检索报告原文…</div>'
 
-CSS = """
-.xqa-header {padding: 18px 22px; border-radius: 12px; color: #fff;
-  background: linear-gradient(120deg, #8f1d21 0%, #b8322f 60%, #c9553a 100%);}
-.xqa-header h1 {margin: 0 0 4px; font-size: 1.55rem; font-weight: 700; color: #fff; letter-spacing: .04em;}
-.xqa-header p {margin: 0; opacity: .9; font-size: .95rem; color: #fff;}
-.xqa-sources {font-size: .93rem; line-height: 1.7;}
-.xqa-empty {color: var(--body-text-color-subdued); padding: 14px; border: 1px dashed var(--border-color-primary);
-  border-radius: 10px;}
-.xqa-sources-head {font-weight: 600; margin: 2px 0 8px;}
-.xqa-card {border: 1px solid var(--border-color-primary); border-radius: 10px; margin-bottom: 10px;
-  background: var(--background-fill-primary); overflow: hidden;}
-.xqa-card > summary {cursor: pointer; padding: 10px 12px; list-style: none;}
-.xqa-card > summary::-webkit-details-marker {display: none;}
-.xqa-card > summary:hover {background: var(--background-fill-secondary);}
-.xqa-card[open] > summary {border-bottom: 1px solid var(--border-color-primary);}
-.xqa-badge {display: inline-block; min-width: 2.1em; padding: 0 6px; margin-right: 6px; border-radius: 6px;
-  background: #b8322f; color: #fff; font-weight: 600; text-align: center;}
-.xqa-maybe {background: #8a8f98;}
-.xqa-title {font-weight: 600;}
-.xqa-meta {color: var(--body-text-color-subdued); margin-left: 6px;}
-.xqa-preview {display: block; margin-top: 4px; color: var(--body-text-color); overflow: hidden;
-  text-overflow: ellipsis; white-space: nowrap;}
-.xqa-card[open] .xqa-preview {display: none;}
-.xqa-passage {padding: 10px 12px; white-space: pre-wrap; word-break: break-word;}
-.xqa-passage mark {background: #ffe08a; color: inherit; padding: 1px 2px; border-radius: 3px;}
-.xqa-file {padding: 0 12px 10px; font-size: .82rem; color: var(--body-text-color-subdued);}
-.xqa-ref {color: #b8322f; font-weight: 600; cursor: pointer;}
-.xqa-note, .xqa-note p {font-size: .82rem; color: var(--body-text-color-subdued); padding: 0 2px;}
-.xqa-fail {border-left: 3px solid #b8322f;}
-.xqa-fail dl {display: grid; grid-template-columns: 4.5em 1fr; gap: 4px 10px; padding: 10px 12px; margin: 0;}
-.xqa-fail dt {color: var(--body-text-color-subdued);}
-.xqa-fail dd {margin: 0; white-space: pre-wrap; word-break: break-word;}
-"""
-
-
-# ---------------------------------------------------------------- escaping
-
-
-def escape_html(text: str) -> str:
-    """Document text as inert HTML text: ``<script>`` shows as characters, never runs."""
-    return html.escape(text, quote=True)
-
-
-def escape_markdown(text: str) -> str:
-    """Document text inside a Markdown chat message: no HTML, no emphasis, links, lists or LaTeX."""
-    text = _MD_INLINE.sub(r"\\\1", html.escape(text, quote=False))
-    return _MD_LINE_START.sub(_escape_line_start, text)
-
-
-def _escape_line_start(m: re.Match[str]) -> str:
-    """'- x', '+ x' and '1. x' at a line start would become list items."""
-    indent, sign, number, dot = m.groups()
-    return f"{indent}\\{sign}" if sign else f"{indent}{number}\\{dot}"
-
-
-def highlight(text: str, start: int, end: int) -> str:
-    """The escaped passage with ``text[start:end]`` in a ``<mark>`` (offsets clamped to the text)."""
-    start = max(0, min(start, len(text)))
-    end = max(start, min(end, len(text)))
-    if start == end:
-        return escape_html(text)
-    return f"{escape_html(text[:start])}<mark>{escape_html(text[start:end])}</mark>{escape_html(text[end:])}"
+__all__ = ["escape_html", "escape_markdown", "highlight"]  # re-exported: the page's escaping lives in markup
 
 
 # ---------------------------------------------------------------- chat
@@ -150,8 +88,8 @@ def rewritten_note(answer: Answer) -> str:
 def answer_markdown(answer: Answer, shown: str | None = None, key: str = "") -> str:
     """The chat message for an answer; ``shown`` is the part streamed so far (default: all of it).
 
-    Below the finished answer a one-line source list keeps older messages
-    traceable after the sources panel has moved on to a newer question.
+    Below the finished answer a one-line source list names the reports; it also carries the
+    answer's key (class ``xqa-key-<key>``), by which the page finds this answer's clean copy text.
     """
     numbers = {c.n for c in answer.citations}
     lines = []
@@ -159,61 +97,89 @@ def answer_markdown(answer: Answer, shown: str | None = None, key: str = "") -> 
     if note:
         lines.append(f"*{escape_markdown(note)}*")
     lines.append(_markers_to_html(answer.answer if shown is None else shown, numbers, key))
-    if shown is None and answer.citations:
+    if shown is None:
         titles = " ".join(f"\\[{c.n}\\] {escape_markdown(c.title)}" for c in answer.citations)
-        lines.append(f"<small>来源：{titles}</small>")
+        lines.append(f'<small class="xqa-src xqa-key-{key}">来源：{titles or "未引用原文"}</small>')
     return "\n\n".join(lines)
 
 
-def _card(badge: str, title: str, year: str, section: str, body: str, preview: str, source: str, anchor: str) -> str:
-    meta = " · ".join(escape_html(x) for x in (f"{year}年" if year else "", section) if x)
+# ---------------------------------------------------------------- sources
+
+
+def _card(badge: str, title: str, meta: str, body: str, preview: str, open_attrs: str, anchor: str) -> str:
+    opener = f'<button type="button" class="xqa-open" {open_attrs}>在原文中查看</button>' if open_attrs else ""
     return (
         f'<details class="xqa-card" id="{anchor}"><summary>{badge}'
-        f'<span class="xqa-title">{escape_html(title)}</span><span class="xqa-meta">{meta}</span>'
+        f'<span class="xqa-title">{escape_html(title)}</span><span class="xqa-meta">{escape_html(meta)}</span>'
         f'<span class="xqa-preview">{escape_html(preview)}</span></summary>'
-        f'<div class="xqa-passage">{body}</div><div class="xqa-file">来源文件：{escape_html(source)}</div></details>'
+        f'<div class="xqa-passage">{body}</div><div class="xqa-file">{opener}</div></details>'
     )
 
 
-def sources_html(answer: Answer, key: str = "") -> str:
-    """Cited passages with their evidence highlighted; for an abstention, passages marked 可能相关."""
-    if answer.citations:
-        cards = [
-            _card(
-                f'<span class="xqa-badge">[{c.n}]</span>',
-                c.title,
-                c.year,
-                c.section,
-                highlight(c.text, c.start, c.end),
-                c.quote,
-                c.source,
-                card_id(key, c.n),
-            )
-            for c in answer.citations
-        ]
+def _meta(year: str, section: str) -> str:
+    return " · ".join(x for x in (f"{year}年" if year else "", section) if x)
+
+
+def _open_attrs(chunk_id: str | None, start: int, end: int) -> str:
+    """What the 在原文中查看 button sends to the report view (the panel is plain HTML: data attributes survive)."""
+    if chunk_id is None:
+        return ""
+    return f'data-chunk="{escape_html(chunk_id)}" data-start="{start}" data-end="{end}"'
+
+
+def sources_html(answer: Answer, key: str = "", library: Library | None = None, number: int = 0) -> str:
+    """One answer's group of the sources panel: cited passages with their evidence highlighted.
+
+    A task-table row is shown as its fields, the evidence marked in its own field; for an
+    abstention the passages are marked 可能相关.  ``number`` is the answer's place in the conversation.
+    """
+    cards = []
+    for c in answer.citations:
+        chunk = library.chunk(c.doc_id, c.text) if library else None
+        body = (row_html(chunk, c.start, c.end) if chunk else None) or highlight(c.text, c.start, c.end)
+        attrs = _open_attrs(chunk.chunk_id if chunk else None, c.start, c.end)
+        badge = f'<span class="xqa-badge">[{c.n}]</span>'
+        cards.append(_card(badge, c.title, _meta(c.year, c.section), body, c.quote, attrs, card_id(key, c.n)))
+    if cards:
         head = f"引用来源（{len(cards)}）· 点击展开原文"
-    elif answer.passages:
-        cards = [
-            _card(
-                '<span class="xqa-badge xqa-maybe">可能相关</span>',
-                p.doc.title,
-                p.doc.years_label,
-                " > ".join(p.chunk.section),
-                escape_html(p.chunk.text),
-                p.chunk.text,
-                p.doc.file,
-                f"xqa-{key}-p{p.rank}",
-            )
-            for p in answer.passages[:MAYBE_SHOWN]
-        ]
-        head = "未找到明确答案 · 以下段落可能相关，仅供参考"
     else:
-        return '<div class="xqa-sources xqa-empty">没有检索到相关段落。</div>'
-    return f'<div class="xqa-sources"><div class="xqa-sources-head">{head}</div>{"".join(cards)}</div>'
+        for p in answer.passages[:MAYBE_SHOWN]:
+            body = row_html(p.chunk, 0, 0) or escape_html(p.chunk.text)
+            badge = '<span class="xqa-badge xqa-maybe">可能相关</span>'
+            meta = _meta(p.doc.years_label, " > ".join(p.chunk.section))
+            cards.append(
+                _card(
+                    badge,
+                    p.doc.title,
+                    meta,
+                    body,
+                    p.chunk.text,
+                    _open_attrs(p.chunk.chunk_id, 0, 0),
+                    f"xqa-{key}-p{p.rank}",
+                )
+            )
+        head = "未找到明确答案 · 以下段落可能相关，仅供参考" if cards else "没有检索到相关段落。"
+    asked = f"第 {number} 问：{escape_html(answer.question)}" if number else escape_html(answer.question)
+    copy = escape_html(copy_text(turn_record(answer, key)))
+    return (
+        f'<div class="xqa-turn xqa-sources" id="xqa-turn-{key}" data-copy="{copy}">'
+        f'<div class="xqa-turn-of">{asked}<button type="button" class="xqa-latest">回到最新回答</button></div>'
+        f'<div class="xqa-sources-head">{head}</div>{"".join(cards)}</div>'
+    )
 
 
-def turn_record(answer: Answer, answer_id: str) -> dict:
-    """What the session keeps of an answer: enough for follow-ups and for a feedback record."""
+def panel_html(groups: list[str]) -> str:
+    """The sources panel: every answer's group, the newest shown (CSS), an older one on its marker's click (JS)."""
+    if not groups:
+        return EMPTY_SOURCES
+    return f'<div class="xqa-panel">{"".join(groups)}</div>'
+
+
+# ---------------------------------------------------------------- what the conversation keeps
+
+
+def turn_record(answer: Answer, answer_id: str, sources: str = "") -> dict:
+    """What the conversation keeps of an answer: enough for follow-ups, feedback, copy, export and a reload."""
     return {
         "id": answer_id,
         "question": answer.question,
@@ -224,19 +190,47 @@ def turn_record(answer: Answer, answer_id: str) -> dict:
             {"n": c.n, "source": c.source, "title": c.title, "year": c.year, "section": c.section, "quote": c.quote}
             for c in answer.citations
         ],
+        "sources": sources,
     }
+
+
+def references(turn: dict) -> list[str]:
+    """The answer's references written out: '[1] 报告标题 · 章节：“依据句”'."""
+    return [f"[{c['n']}] {c['title']} · {c['section']}：“{c['quote']}”" for c in turn["citations"]]
+
+
+def copy_text(turn: dict) -> str:
+    """What 复制 puts on the clipboard: the answer as plain text, then its references written out."""
+    refs = references(turn)
+    return turn["answer"] + ("\n\n参考来源：\n" + "\n".join(refs) if refs else "")
+
+
+def conversation_markdown(turns: list[dict], when: str) -> str:
+    """The whole conversation as a Markdown file: each question, its answer and its references."""
+    out = [f"# 西城区政府工作报告问答 · 对话记录\n\n导出时间：{when}\n"]
+    for i, turn in enumerate(turns, 1):
+        out.append(f"## 问题 {i}：{turn['question']}\n")
+        if turn["rewritten"] != turn["question"]:
+            out.append(f"*理解为：{turn['rewritten']}*\n")
+        out.append(turn["answer"] + "\n")
+        refs = references(turn)
+        if refs:
+            out.append("参考来源：\n\n" + "\n".join(f"- {r}" for r in refs) + "\n")
+    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- documents & filters
 
 
 def header_html(index: Index) -> str:
-    """The page banner, saying what the answers are drawn from."""
+    """The page banner, saying what the answers are drawn from, with the light/dark switch."""
     years = sorted({y for d in index.docs.values() for y in d.years})
     span = f"，内容涉及 {years[0]}–{years[-1]} 年" if years else ""
     return (
-        '<div class="xqa-header"><h1>西城区政府工作报告 · 智能问答</h1>'
+        '<div class="xqa-header"><div><h1>西城区政府工作报告 · 智能问答</h1>'
         f"<p>已收录 {len(index.docs)} 份报告{span}。每个回答都注明出处，点击引用即可查看原文。</p></div>"
+        '<button type="button" id="xqa-theme" aria-label="切换浅色/深色">'
+        '<span class="xqa-theme-dark">深色模式</span><span class="xqa-theme-light">浅色模式</span></button></div>'
     )
 
 
@@ -265,49 +259,13 @@ def document_rows(index: Index) -> list[list[str | int]]:
 
 
 def admin_refusal(configured: str, given: str | None) -> str | None:
-    """Why an admin action is refused, or ``None``; the comparison takes constant time.
-
-    "surrogatepass" keeps a broken token sent by a hostile client a refusal instead of an encoding crash.
-    """
+    """Why an admin action is refused, or ``None`` (constant-time comparison; throttling is ``web.throttle``'s)."""
     if not configured:
         return "未配置管理员口令（环境变量 XQA_ADMIN_TOKEN），文档管理已停用。"
+    if problem := token_problem(configured):
+        return problem
     if not given:
         return "请输入管理员口令。"
-    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), configured.encode("utf-8", "surrogatepass")):
+    if not token_matches(configured, given):
         return "管理员口令错误，操作已拒绝。"
     return None
-
-
-# ---------------------------------------------------------------- evaluation
-
-
-def summary_rows(totals: dict) -> list[list[str]]:
-    """The evaluation's total metrics as (指标, 数值) rows, in a fixed order."""
-    labels = {"n": "题目数", **{key: m.zh for key, m in METRICS.items()}}
-    return [[label, fmt(key, totals.get(key))] for key, label in labels.items() if key in totals]
-
-
-def failures_html(report: dict) -> str:
-    """Every wrong item: question, expected and actual answer, and the passages the answer cited."""
-    failures = [r for r in report["items"] if not r["correct"]]
-    if not failures:
-        return '<div class="xqa-sources xqa-empty">全部答对，没有失败的题目。</div>'
-    cards = []
-    for r in failures:
-        got = r["got"] or "（空）"
-        if r["abstained"]:
-            got += "（拒答）"
-        if r.get("error"):
-            got += f"（出错：{r['error']}）"
-        cited = "\n\n".join(
-            f"[{n}] " + (t if len(t) <= EXCERPT_CHARS else t[:EXCERPT_CHARS] + "…") for n, t in enumerate(r["cited"], 1)
-        )
-        rows = [("问题", r["question"]), ("期望", r["expected"]), ("实际", got), ("引用", cited or "（无）")]
-        body = "".join(f"<dt>{k}</dt><dd>{escape_html(v)}</dd>" for k, v in rows)
-        cards.append(
-            f'<details class="xqa-card xqa-fail"><summary><span class="xqa-badge">{escape_html(r["id"])}</span>'
-            f'<span class="xqa-title">{escape_html(r["question"])}</span>'
-            f'<span class="xqa-meta">{escape_html(r["type"])}</span></summary><dl>{body}</dl></details>'
-        )
-    head = f"答错 {len(failures)} 题（共 {len(report['items'])} 题）· 点击展开详情"
-    return f'<div class="xqa-sources"><div class="xqa-sources-head">{head}</div>{"".join(cards)}</div>'
