@@ -19,8 +19,9 @@ from .guard import check_question
 from .match import Idf
 from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
+from .spelling import Speller
 from .text import NUMBER_RE
-from .understand import Question, analyse
+from .understand import Question, analyse, corrected
 from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
@@ -104,6 +105,7 @@ class Assistant:
         self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates)
         self.idf = Idf((c.text for c in index.chunks), weights)
         self.extractor = Extractor(self.idf, settings.min_support, settings.max_answer_chars, weights)
+        self.speller = Speller.from_texts(c.text for c in index.chunks)
 
     @classmethod
     def load(cls, settings: Settings | None = None, weights: Weights = DEFAULT) -> Assistant:
@@ -111,10 +113,11 @@ class Assistant:
         return cls(load_index(settings), settings, weights)
 
     def understand(self, question: str, history: list[str] | None = None) -> Question:
+        """The question as understood, in its conversation, with typos of report terms corrected."""
         context = None
         for previous in history or []:
             context = analyse(previous, context)
-        return analyse(question, context)
+        return corrected(analyse(question, context), self.speller)
 
     def ask(
         self,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
 from .normalize import normalise_question
+from .spelling import Speller
 from .text import YEAR_RE as _YEAR_RE
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -85,6 +86,7 @@ _INTENT_WORDS = re.compile(
     r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
 _MEASURE_PREFIX = re.compile(r"^[个座处家条所项次位倍人户件名张部]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"
 _CONJUNCTION = re.compile(r"\s+|以及|和|与|及|或")
 _ASKS = re.compile(r"多少|几(?!乎)[\u4e00-\u9fff]|什么|哪|吗|如何|怎么样|是否")
@@ -182,8 +184,12 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def from_english(text: str) -> str:
-    """English phrases the reports use in Chinese are put in Chinese; English function words go."""
-    if not re.search(r"[A-Za-z]{3,}", text):
+    """An English question's phrases are put in the reports' Chinese terms; English function words go.
+
+    Only for a question mostly in English: in a Chinese question a Latin name the
+    reports also print ("万元GDP水耗") stays, and the lexicon adds its Chinese term.
+    """
+    if not re.search(r"[A-Za-z]{3,}", text) or len(re.findall(r"[A-Za-z]", text)) < len(_CJK.findall(text)):
         return text
     for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
         text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
@@ -224,6 +230,26 @@ def analyse(text: str, context: Question | None = None) -> Question:
             parts=tuple(subs),
         )
     return _analyse_one(text, context)
+
+
+def corrected(q: Question, speller: Speller) -> Question:
+    """Content pieces the reports never print but one slip away from a term they do, read as that term.
+
+    The correction is written into the question's text, so the rewrite shown to the
+    user ("理解为：…") says what was understood.
+    """
+    text, terms, changed = q.text, [], False
+    for alts in q.terms:
+        fix = speller.correct(alts[0])
+        if fix is None:
+            terms.append(alts)
+            continue
+        text, changed = text.replace(alts[0], fix), True
+        terms.append(tuple(dict.fromkeys((*alternatives(fix), *alts))))
+    if not changed:
+        return q
+    parts = tuple(corrected(p, speller) for p in q.parts)
+    return replace(q, text=text, terms=tuple(terms), parts=parts)
 
 
 def _analyse_one(text: str, context: Question | None) -> Question:
