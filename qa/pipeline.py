@@ -102,7 +102,7 @@ class Assistant:
         self.settings = settings
         self.weights = weights
         self.index = index
-        self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates)
+        self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates, weights)
         self.idf = Idf((c.text for c in index.chunks), weights)
         self.extractor = Extractor(self.idf, settings.min_support, settings.max_answer_chars, weights)
         self.speller = Speller.from_texts(c.text for c in index.chunks)
