@@ -1,10 +1,12 @@
 """Many users at once: concurrent gradio_client sessions asking questions of a running app.
 
-    python -m bench.load --url http://127.0.0.1:7860 --users 32 --questions 5 [--endpoint chat|ask]
+    python -m bench.load --url http://127.0.0.1:7860 --users 64 --questions 5 [--endpoint chat|ask]
+                         [--server-pid PID]
 
 prints one JSON object: how many questions were asked and answered, errors,
-throughput (questions/s) and latency percentiles (seconds, submit to finished
-answer).  Every user is its own gradio_client session (its own conversation);
+throughput (questions/s), latency percentiles (seconds, submit to finished
+answer) and, with ``--server-pid`` (the app's process), the server's CPU
+seconds during the run and per answered question, read from ``/proc``.  Every user is its own gradio_client session (its own conversation);
 all users start together and each asks its questions one after another, as
 people in a chat do.  The run is bounded: ``users * questions`` questions and
 ``--timeout`` seconds overall, after which unanswered questions count as errors.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -91,13 +94,20 @@ class _User:
             self.errors.append(f"empty answer to {question!r}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its waited-for children so far (Linux ``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
 def run(
     url: str,
-    users: int = 32,
+    users: int = 64,
     questions: int = 5,
     endpoint: str = "chat",
     timeout: float = 300.0,
     testset: Path = DEFAULT_TESTSET,
+    server_pid: int | None = None,
 ) -> dict:
     """Run the load test against ``url`` (a server on this machine) and return its figures."""
     host = urlsplit(url).hostname
@@ -112,10 +122,12 @@ def run(
         _User(url, endpoint, [pool[(u * questions + i) % len(pool)] for i in range(questions)], deadline, start)
         for u in range(users)
     ]
+    cpu0 = cpu_seconds(server_pid) if server_pid else None
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=users) as executor:
         done = list(executor.map(_User.run, people))
     wall = time.perf_counter() - t0
+    server_cpu = cpu_seconds(server_pid) - cpu0 if server_pid and cpu0 is not None else None
     latencies = [t for p in done for t in p.latencies]
     errors = [e for p in done for e in p.errors]
     return {
@@ -129,6 +141,8 @@ def run(
         "error_samples": sorted(set(errors))[:MAX_ERROR_SAMPLES],
         "wall_s": round(wall, 2),
         "throughput_qps": round(len(latencies) / wall, 2) if wall else None,
+        "server_cpu_s": None if server_cpu is None else round(server_cpu, 2),
+        "cpu_s_per_question": round(server_cpu / len(latencies), 3) if server_cpu is not None and latencies else None,
         "latency_s": {
             name: None if value is None else round(value, 3)
             for name, value in (
@@ -143,14 +157,15 @@ def run(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:7860", help="the running app (this machine only)")
-    parser.add_argument("--users", type=int, default=32, help="concurrent sessions")
+    parser.add_argument("--users", type=int, default=64, help="concurrent sessions")
     parser.add_argument("--questions", type=int, default=5, help="questions per user, asked one after another")
     parser.add_argument("--endpoint", choices=["chat", "ask"], default="chat", help="streamed chat or plain /ask")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds for the whole run")
     parser.add_argument("--testset", type=Path, default=DEFAULT_TESTSET, help="JSON lines with a question each")
+    parser.add_argument("--server-pid", type=int, help="the app's process id, to report its CPU seconds per question")
     args = parser.parse_args(argv)
     try:
-        result = run(args.url, args.users, args.questions, args.endpoint, args.timeout, args.testset)
+        result = run(args.url, args.users, args.questions, args.endpoint, args.timeout, args.testset, args.server_pid)
     except ValueError as exc:
         parser.error(str(exc))
     print(json.dumps(result, ensure_ascii=False))

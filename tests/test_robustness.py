@@ -30,9 +30,12 @@ from gradio_client.exceptions import AppError, ValidationError
 from test_admin import make_pdf
 from test_app import chat, free_port, serve, text_of
 
-from index import Settings, add_document, build_index, load_index
-from index.store import current_path
-from qa import Assistant
+from index import Settings, add_document, build_index, load_index, status
+from index.backup import export_deployment
+from index.catalog import read_catalog
+from index.ingest import corpus_files
+from index.store import PAUSE_POINTS, current_path
+from qa import Assistant, load_assistant
 from web.feedback import AppendOnlyLog
 
 pytestmark = pytest.mark.slow
@@ -130,7 +133,8 @@ def tiny(tmp_path: Path, built_index: Settings) -> Settings:
     corpus = tmp_path / "tiny-corpus"
     corpus.mkdir()
     (corpus / "a-report.txt").write_text(
-        "2013年测试区政府工作报告\n\n一、2013年工作回顾\n\n地区生产总值预计实现2800亿元。新增学位3000余个。\n", encoding="utf-8"
+        "2013年测试区政府工作报告\n\n一、2013年工作回顾\n\n地区生产总值预计实现2800亿元。新增学位3000余个。\n",
+        encoding="utf-8",
     )
     (corpus / "b-report.txt").write_text(
         "2020年测试区政府工作报告\n\n一、2019年工作回顾\n\n社会消费品零售总额预计实现1089亿元。完成169座公厕升级改造。\n",
@@ -142,8 +146,13 @@ def tiny(tmp_path: Path, built_index: Settings) -> Settings:
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
-    return {**os.environ, "XQA_CORPUS_DIR": str(settings.corpus_dir), "XQA_INDEX_DIR": str(settings.index_dir),
-            "XQA_VAR_DIR": str(settings.var_dir), **extra}
+    return {
+        **os.environ,
+        "XQA_CORPUS_DIR": str(settings.corpus_dir),
+        "XQA_INDEX_DIR": str(settings.index_dir),
+        "XQA_VAR_DIR": str(settings.var_dir),
+        **extra,
+    }
 
 
 def wait_for_output(proc: subprocess.Popen, text: str) -> str:
@@ -160,8 +169,13 @@ def start_app(settings: Settings, log: Path, **env: str) -> tuple[subprocess.Pop
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                                env=env_for(settings, **env), stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env_for(settings, **env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -227,7 +241,9 @@ def test_odd_questions_are_answered_through_both_endpoints(app_url: str, questio
 
 
 def test_markup_in_a_question_is_escaped_in_the_chat(app_url: str):
-    messages, _ = chat(Client(app_url, verbose=False), "**2019年**社会消费品零售总额是多少？<b>[点我](javascript:x)</b>")
+    messages, _ = chat(
+        Client(app_url, verbose=False), "**2019年**社会消费品零售总额是多少？<b>[点我](javascript:x)</b>"
+    )
     asked = text_of(messages[0])
     assert asked == "\\*\\*2019年\\*\\*社会消费品零售总额是多少？&lt;b&gt;\\[点我\\](javascript:x)&lt;/b&gt;"
 
@@ -314,7 +330,8 @@ def test_bad_files_in_the_corpus_are_skipped_by_name_and_the_rest_is_served(tiny
     files = bad_files(tiny.corpus_dir)
     (tiny.corpus_dir / "big.txt").write_text("西城区" * 100_000, encoding="utf-8")
     (tiny.corpus_dir / "gbk-report.txt").write_bytes(
-        "2099年测试区政府工作报告\n一、2099年工作回顾\n2099年测试区新建了77座图书馆。\n".encode("gbk"))
+        "2099年测试区政府工作报告\n一、2099年工作回顾\n2099年测试区新建了77座图书馆。\n".encode("gbk")
+    )
     report = build_index(tiny.replace(max_upload_bytes=200_000))
     assert sorted(report.failed) == sorted([*files, "big.txt"])
     assert all(name in why for name, why in report.failed.items())
@@ -340,7 +357,8 @@ def test_instructions_and_markup_in_a_document_are_only_quoted(admin_copy: Setti
     for url in serve(admin_copy):
         client = Client(url, verbose=False)
         status, _header, _years, _docs, table, _victims = client.predict(
-            TOKEN, handle_file(str(report)), api_name="/add_document")
+            TOKEN, handle_file(str(report)), api_name="/add_document"
+        )
         assert status.startswith("✅"), status
         assert "<b>2099年测试区政府工作报告</b>" in [row[0] for row in table["data"]]  # data, as text
 
@@ -362,19 +380,11 @@ def test_instructions_and_markup_in_a_document_are_only_quoted(admin_copy: Setti
 # ---------------------------------------------------------------- admin rights
 
 
-def test_admin_actions_need_the_token_and_every_attempt_is_logged(tiny: Settings):
+def test_admin_actions_need_the_token_and_wrong_tokens_lock_the_client_out(tiny: Settings):
     settings = tiny.replace(admin_token=TOKEN)
-    before = index_state(settings)
     for url in serve(settings):
         client = Client(url, verbose=False)
-        for token in ("", "wrong-guess", TOKEN + " ", TOKEN.upper()):
-            status, *_ = client.predict(token, api_name="/rebuild_index")
-            assert "口令" in status and not status.startswith("✅")
-            status, *_ = client.predict(token, "a-report", api_name="/remove_document")
-            assert "口令" in status
-        broken = raw_call(url, "rebuild_index", ["\ud800" + TOKEN])  # a hostile client's undecodable token
-        assert broken["success"] and "口令错误" in broken["output"]["data"][0]
-        assert index_state(settings) == before
+        before = index_state(settings)
         job = client.submit(TOKEN, api_name="/rebuild_index")
         progress = []
         deadline = time.monotonic() + DEADLINE_S
@@ -382,17 +392,46 @@ def test_admin_actions_need_the_token_and_every_attempt_is_logged(tiny: Settings
             progress += [p.desc for p in job.status().progress_data or [] if p.desc]
             time.sleep(0.05)
         status, *_ = job.result(timeout=DEADLINE_S)
-        assert status.startswith("✅ 已重建全部索引"), status
+        assert "已重建全部索引" in status and "未完成" not in status, status
         assert any("建立索引" in p for p in progress), progress
-        after = index_state(settings)
-        assert after[0] != before[0] and after[1:] == before[1:]  # a new version with the same documents
+        rebuilt = index_state(settings)
+        assert rebuilt[0] != before[0] and rebuilt[1:] == before[1:]  # a new version with the same documents
+        for api in ("/rebuild_index", "/remove_document"):  # an empty token is not a guess: never counted
+            status, *_ = client.predict("", *(["a-report"] if "remove" in api else []), api_name=api)
+            assert "请输入管理员口令" in status
+        guesses = [
+            ("/rebuild_index", "wrong-guess"),
+            ("/remove_document", TOKEN + " "),
+            ("/rebuild_index", TOKEN.upper()),
+        ]
+        for api, token in guesses:
+            status, *_ = client.predict(token, *(["a-report"] if "remove" in api else []), api_name=api)
+            assert "口令错误" in status and "次数过多" not in status, status
+        broken = raw_call(url, "rebuild_index", ["\ud800" + TOKEN])  # a hostile client's undecodable token
+        assert broken["success"] and "口令错误" in broken["output"]["data"][0]
+        status, *_ = client.predict("another-guess", "a-report", api_name="/remove_document")  # the fifth
+        assert "口令错误" in status and "次数过多" in status, status
+        for api, args in (("/rebuild_index", []), ("/remove_document", ["a-report"])):
+            status, *_ = client.predict(TOKEN, *args, api_name=api)  # now even the right token is refused
+            assert "次数过多" in status and "分钟后再试" in status, status
+        assert index_state(settings) == rebuilt
         answers(url, GOOD, "1089亿元")
     log = (settings.var_dir / "admin.log").read_text(encoding="utf-8")
-    assert TOKEN not in log and "wrong-guess" not in log and TOKEN.upper() not in log
+    for secret in (TOKEN, "wrong-guess", TOKEN.upper(), "another-guess"):
+        assert secret not in log
     records = [json.loads(line) for line in log.splitlines()]
-    assert [(r["action"], r["outcome"]) for r in records] == [("rebuild", "refused"), ("remove", "refused")] * 4 + [
-        ("rebuild", "refused"), ("rebuild", "done")]
-    assert all(r["time"] and r["client"] == "127.0.0.1" for r in records)
+    assert [r["outcome"] for r in records] == ["done"] + ["refused"] * 7 + ["throttled"] * 2
+    assert all(r["time"] and r["client"] == "127.0.0.1" and (r["outcome"] == "done" or r["reason"]) for r in records)
+
+
+def test_a_short_admin_token_keeps_the_admin_side_closed(tiny: Settings):
+    settings = tiny.replace(admin_token="short-tok")  # 9 characters, under the documented minimum
+    before = index_state(settings)
+    for url in serve(settings):
+        status, *_ = Client(url, verbose=False).predict("short-tok", api_name="/rebuild_index")
+        assert "口令过短" in status and "至少 12 个" in status, status
+        answers(url, GOOD, "1089亿元")
+    assert index_state(settings) == before
 
 
 # ---------------------------------------------------------------- crashes
@@ -402,8 +441,13 @@ def test_killed_cli_add_keeps_the_old_index_and_no_partial_document(corpus_copy:
     before = index_state(corpus_copy)
     new = tmp_path / "2098-test-report.txt"
     new.write_text(fresh_report("测试区"), encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-m", "index", "add", str(new)], cwd=ROOT, env=env_for(corpus_copy),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "index", "add", str(new)],
+        cwd=ROOT,
+        env=env_for(corpus_copy),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     seen = wait_for_output(proc, "embedding 2098-test-report")
     assert "embedding 2098-test-report" in seen, seen
     os.kill(proc.pid, signal.SIGKILL)
@@ -413,8 +457,14 @@ def test_killed_cli_add_keeps_the_old_index_and_no_partial_document(corpus_copy:
     assert new.name in visible and (corpus_copy.corpus_dir / new.name).read_bytes() == new.read_bytes()
     assert not list(corpus_copy.corpus_dir.glob(".*.part"))
 
-    again = subprocess.run([sys.executable, "-m", "index", "add", str(new)], cwd=ROOT, env=env_for(corpus_copy),
-                           capture_output=True, text=True, timeout=600)
+    again = subprocess.run(
+        [sys.executable, "-m", "index", "add", str(new)],
+        cwd=ROOT,
+        env=env_for(corpus_copy),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stderr  # the same add again finishes the job, no "duplicate" refusal
     after = load_index(corpus_copy)
     assert sorted(after.docs) == sorted([*before[1], "2098-test-report"])
@@ -428,7 +478,9 @@ def test_a_half_copied_file_is_never_indexed_and_is_cleaned_up(corpus_copy: Sett
     build_index(corpus_copy)
     assert index_state(corpus_copy)[1:] == before[1:]
     new = tmp_path / "2099-test-report.txt"
-    new.write_text("2099年测试区政府工作报告\n\n一、2099年工作回顾\n\n2099年测试区新建了77座图书馆。\n", encoding="utf-8")
+    new.write_text(
+        "2099年测试区政府工作报告\n\n一、2099年工作回顾\n\n2099年测试区新建了77座图书馆。\n", encoding="utf-8"
+    )
     add_document(corpus_copy, new)
     assert not part.exists()
     assert sorted(load_index(corpus_copy).docs) == sorted([*before[1], "2099-test-report"])
@@ -477,12 +529,141 @@ def test_app_refuses_to_start_on_a_damaged_index_and_says_how_to_rebuild(tiny: S
         (current / "manifest.json").write_text('{"format_version": 2, "checks', encoding="utf-8")
     else:
         (current / "keyword" / "params.index.json").write_text("\x00not json", encoding="utf-8")
-    started = subprocess.run([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(free_port())], cwd=ROOT,
-                             env=env_for(tiny), capture_output=True, text=True, timeout=DEADLINE_S)
+    started = subprocess.run(
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env_for(tiny),
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+    )
     assert started.returncode != 0
     assert "python -m index build --force" in started.stderr and "Traceback" not in started.stderr
     build_index(tiny, force=True)  # the remedy it names works
     assert "1089亿元" in Assistant.load(tiny).ask(GOOD).answer
+
+
+# ---------------------------------------------------------------- kill -9 at named points of each admin action
+
+SPEAKER = "测试区区长 张三"
+ACTIONS = {  # action -> the CLI arguments that perform it on the ``tiny`` corpus
+    "remove": ["remove", "a-report"],
+    "set-meta": ["set-meta", "a-report", f"speaker={SPEAKER}", "years=2012-2013"],
+    "rebuild": ["build", "--force"],
+    "import": ["import"],  # + the archive's folder
+}
+# The points each action passes (index/store.py's docstring); "embedding" is the middle of the rebuild's embedding.
+KILL_POINTS = {
+    "remove": list(PAUSE_POINTS),
+    "set-meta": list(PAUSE_POINTS),
+    "rebuild": ["embedding", "version-written", "swapped"],
+    "import": list(PAUSE_POINTS),
+}
+CASES = [(action, point) for action, points in KILL_POINTS.items() for point in points]
+
+
+def kill_at(settings: Settings, args: list[str], point: str) -> None:
+    """Run ``python -m index ARGS`` in its own process and SIGKILL it exactly at ``point``."""
+    env = env_for(settings) if point == "embedding" else env_for(settings, XQA_PAUSE_AT=point)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "index", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    marker = "embedding " if point == "embedding" else f"paused at {point}"
+    seen = wait_for_output(proc, marker)
+    assert marker in seen and proc.poll() is None, f"never reached {point}: {seen[-2000:]}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=DEADLINE_S)
+
+
+def agreement(settings: Settings, index) -> dict:
+    """Corpus and served index agree: the same documents, and every catalog field is what the index serves."""
+    corpus = sorted(p.stem for p in corpus_files(settings.corpus_dir))
+    assert sorted(index.docs) == corpus, (sorted(index.docs), corpus)
+    for doc, entry in read_catalog(settings.corpus_dir).items():
+        served = index.docs[doc].to_dict()
+        for key, value in entry.items():
+            assert (list(served[key]) if isinstance(served[key], tuple) else served[key]) == value, (doc, key)
+    assert not list(settings.corpus_dir.glob(".*")), "hidden leftovers in the corpus"
+    return {"docs": corpus, "speaker": index.docs["a-report"].speaker if "a-report" in index.docs else None}
+
+
+def prepare(action: str, settings: Settings, tmp_path: Path) -> list[str]:
+    """Extra set-up for an action; its extra CLI arguments."""
+    if action == "rebuild":  # a long third report, so the kill lands in the middle of its embedding
+        (settings.corpus_dir / "c-report.txt").write_text(fresh_report("测试区"), encoding="utf-8")
+        build_index(settings)
+    if action == "import":  # an archive of the two reports, imported into a deployment that lost one
+        export_deployment(settings, tmp_path / "archive")
+        (settings.corpus_dir / "b-report.txt").unlink()
+        build_index(settings)
+        return [str(tmp_path / "archive")]
+    return []
+
+
+def expected_after(action: str, point: str, speaker_before: str) -> dict:
+    """What corpus and index must both hold once the next start has run: before or after the commit point."""
+    done = point not in ("checked", "embedding", "version-written") if action == "rebuild" else point != "checked"
+    if action == "import":
+        done = point not in ("checked", "journal-written")  # the exchange is the corpus step, after the journal
+    docs = {
+        "remove": ["b-report"] if done else ["a-report", "b-report"],
+        "set-meta": ["a-report", "b-report"],
+        "rebuild": ["a-report", "b-report", "c-report"],
+        "import": ["a-report", "b-report"] if done else ["a-report"],
+    }
+    speaker = SPEAKER if action == "set-meta" and done else speaker_before
+    return {"docs": docs[action], "speaker": None if action == "remove" and done else speaker, "done": done}
+
+
+@pytest.mark.parametrize(("action", "point"), CASES)
+def test_a_kill_at_any_point_leaves_corpus_and_index_agreeing_after_the_next_start(
+    tiny: Settings, tmp_path: Path, action: str, point: str
+):
+    extra = prepare(action, tiny, tmp_path)
+    before = load_index(tiny)
+    kill_at(tiny, [*ACTIONS[action], *extra], point)
+    pending = status(tiny)["pending"]  # what the next start finds on disk
+    assistant = load_assistant(tiny)  # the next start (what ``python app.py`` does before serving)
+    found = agreement(tiny, assistant.index)
+    want = expected_after(action, point, before.docs["a-report"].speaker)
+    assert {k: found[k] for k in ("docs", "speaker")} == {k: want[k] for k in ("docs", "speaker")}
+    assert status(tiny)["pending"] is None
+    if action == "rebuild":
+        assert (assistant.index.path == before.path) != want["done"]  # a finished rebuild serves a new version
+    print(f"\nKILL {action} @ {point}: journal on disk={pending!r}; next start serves {found}")
+
+
+@pytest.mark.parametrize(("action", "point"), [(a, p) for a, p in CASES if a in ("remove", "set-meta")])
+def test_repeating_a_killed_action_completes_it(tiny: Settings, tmp_path: Path, action: str, point: str):
+    kill_at(tiny, ACTIONS[action], point)
+    again = subprocess.run(
+        [sys.executable, "-m", "index", *ACTIONS[action]],
+        cwd=ROOT,
+        env=env_for(tiny),
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
+    )
+    assert again.returncode == 0, again.stderr
+    assert status(tiny)["pending"] is None
+    found = agreement(tiny, load_index(tiny))  # no recovery needed any more: the plain load serves it
+    assert found["docs"] == (["b-report"] if action == "remove" else ["a-report", "b-report"])
+    assert action == "remove" or found["speaker"] == SPEAKER
+
+
+def test_the_app_started_after_a_killed_removal_never_cites_the_removed_report(tiny: Settings, tmp_path: Path):
+    kill_at(tiny, ACTIONS["remove"], "corpus-changed")  # the file is gone, the old index still lists it
+    assert not (tiny.corpus_dir / "a-report.txt").exists() and "a-report" in load_index(tiny, check_settings=False).docs
+    proc, url = start_app(tiny, tmp_path / "app.log")
+    try:
+        result = Client(url, verbose=False).predict("2013年地区生产总值是多少？", api_name="/ask")
+        assert all(c["source"] != "a-report.txt" for c in result["citations"])
+        assert all(p["source"] != "a-report.txt" for p in result["passages"])
+        answers(url, GOOD, "1089亿元")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    agreement(tiny, load_index(tiny))
 
 
 # ---------------------------------------------------------------- logs
@@ -511,15 +692,23 @@ def test_concurrent_appends_from_threads_and_processes_never_interleave(tmp_path
     path = tmp_path / "feedback.jsonl"
     pad = "西城区回答" * 600  # 9 KB of UTF-8 per line: over the pipe and page sizes writes are atomic within
     processes, threads, per_thread = 4, 6, 25
-    procs = [subprocess.Popen([sys.executable, "-c", APPENDER, str(path), f"p{p}", str(threads), str(per_thread), pad],
-                              cwd=ROOT) for p in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", APPENDER, str(path), f"p{p}", str(threads), str(per_thread), pad], cwd=ROOT
+        )
+        for p in range(processes)
+    ]
     deadline = time.monotonic() + DEADLINE_S
     while len(list(tmp_path.glob("ready-*"))) < processes and time.monotonic() < deadline:
         time.sleep(0.05)
     (tmp_path / "go").touch()
     log = AppendOnlyLog(path)
-    local = [threading.Thread(target=lambda t=t: [log.append({"id": f"main-{t}-{i}", "pad": pad})
-                                                  for i in range(per_thread)]) for t in range(threads)]
+    local = [
+        threading.Thread(
+            target=lambda t=t: [log.append({"id": f"main-{t}-{i}", "pad": pad}) for i in range(per_thread)]
+        )
+        for t in range(threads)
+    ]
     for t in local:
         t.start()
     for t in local:
@@ -542,4 +731,3 @@ def test_a_torn_line_from_a_killed_writer_costs_only_itself(tmp_path: Path):
     assert [r["id"] for r in log.read()] == ["before", "after"]
     lines = path.read_bytes().split(b"\n")
     assert json.loads(lines[0]) and json.loads(lines[2]) == {"id": "after"} and lines[3] == b""
-
