@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from index import Chunk, DocMeta
+from index.meta import section_about
 
 from .text import YEAR_RE, Span, sentences
 
@@ -22,8 +23,6 @@ _TOPIC_YEAR = re.compile(r"\s*(?:预计|截至|到)?[,，]?\s*(?:19|20)\d{2}\s*�
 # A state at a point in time ("达到", "保持", "连冠", "位居") versus a total over a period ("累计", "五年来").
 _AS_OF_END = re.compile(r"达到|保持|连续|连冠|位居|稳居|居全市|排名|排在|成为|获评|被评为|荣获|(?:为|至|到)\s*\d")
 _CUMULATIVE = re.compile(r"累计|共计|合计|总计|累积|[一二三四五六七八九十两\d]年(?:来|间|中|内)|期间|以来")
-_PLAN_SECTION = re.compile(r"安排|任务|要求|目标|今后|未来|计划|打算|思路|主要工作|重点工作")
-_REVIEW_SECTION = re.compile(r"回顾|过去|成绩|完成情况")
 
 
 def explicit_years(text: str) -> set[int]:
@@ -40,11 +39,11 @@ def explicit_years(text: str) -> set[int]:
 
 
 def is_plan_chunk(chunk: Chunk, doc: DocMeta) -> bool:
-    """A work report's plan sections (a task row's plan part is :func:`task_end`)."""
+    """A plan section, as the document side reads it (:func:`index.meta.section_about`);
+    a task row's plan part is :func:`task_end`."""
     if chunk.fields:
         return False
-    path = " ".join(chunk.section)
-    return bool(_PLAN_SECTION.search(path)) and not _REVIEW_SECTION.search(path)
+    return section_about(chunk.section, doc).role == "plan"
 
 
 def task_end(chunk: Chunk) -> int:
@@ -65,7 +64,8 @@ def period_years(chunk: Chunk, doc: DocMeta) -> set[int]:
         found = explicit_years(heading)
         if found:
             return found
-    return set(doc.plan_years if is_plan_chunk(chunk, doc) else doc.years)
+    about = section_about(chunk.section, doc)
+    return set(about.years) or set(doc.plan_years if about.role == "plan" else doc.years)
 
 
 def sentence_years(chunk_text: str, sentence: Span) -> set[int]:
