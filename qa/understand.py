@@ -301,19 +301,24 @@ def _rewrite(previous: str, years: tuple[int, ...], follow_up: str) -> str:
 # Words asking how a figure changed: a sentence of only these asks about the previous sentence's topic.
 _CHANGE_WORDS = re.compile(r"增加|增长|减少|下降|提高|降低|上升|变化|相差|差距|差|升|降|多|少|高|低")
 _HOW_CHANGED = re.compile(r"还是|哪个(?:更)?[高多大低少]|哪年|差多少|相差|变化|[增减]加了多少|[高低多少]了?多少")
+# Verbs that end a content piece ("停车位新增"): the predicate a follow-up keeps when it changes the topic.
+_PREDICATE_TAIL = re.compile(r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$")
 _ASK_TAIL = re.compile(r"(?:是|有|为|了|的)*(?:多少|几|什么|哪|吗|如何|怎么样|是否).*$")
 _FOLLOW_UP_FRAME = re.compile(r"^(?:那么|那在|那要是|那|还有|再问)|(?:呢|怎么样|如何)?[？?]*$")
 
 
 def _retopic(context: Question, years: tuple[int, ...], follow_up: str) -> str:
-    """One clean question: the follow-up's topic, its years or else the previous ones, the previous question's ask."""
+    """One clean question: the previous one with its topic (its first content piece) replaced, and its year if a new one is given."""
     topic = _FOLLOW_UP_FRAME.sub("", follow_up).strip()
     for pattern in (_RANGE_RE, _YEAR_RE, _SHORT_YEAR_RE):
         topic = pattern.sub("", topic)
-    years = years or context.years
-    label = "" if not years else f"{years[0]}年" if len(years) == 1 else f"{years[0]}到{years[-1]}年"
-    ask = _ASK_TAIL.search(context.text)
-    return f"{label}{topic}{ask.group() if ask else '？'}"
+    head = _PREDICATE_TAIL.sub("", context.terms[0][0]) if context.terms else ""
+    if head and head in context.text:
+        text = context.text.replace(head, topic, 1)
+    else:
+        ask = _ASK_TAIL.search(context.text)
+        text = f"{topic}{ask.group() if ask else '？'}"
+    return _rewrite(text, years, follow_up) if years else text
 
 
 def _refers_back(text: str) -> bool:
