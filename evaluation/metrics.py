@@ -273,7 +273,38 @@ def answer_correct(
     if item_type in COMPONENT_TYPES:
         return any(component_coverage(answer, g) == 1.0 for g in golds)
     answer_c = canonical(answer)
-    return any(contains(answer_c, canonical(g)) for g in golds)
+    if any(contains(answer_c, canonical(g)) for g in golds):
+        return True
+    return item_type == "status" and status_matches(answer, gold)
+
+
+# A status gold is "verdict：key figure or reason".  Verdicts are compared by class, since the
+# same outcome is worded many ways ("未完成", "没有按计划完成", "延期开展").
+_NOT_DONE = re.compile(r"未|没有|尚未|无法|还没|延期|推迟|终止|取消")
+_UNDER_WAY = re.compile(r"部分完成|基本完成|在建|进行中|正在|已启动|已开工|推进中")
+_DONE = re.compile(r"完成|建成|投入使用|已实现|超额|通过验收")
+_VERDICT_END = re.compile(r"[：:，,。；;]")
+
+
+def verdict_class(verdict: str) -> str | None:
+    """``"not_done"``, ``"under_way"``, ``"done"`` or ``None`` for a verdict phrase."""
+    for name, pattern in (("not_done", _NOT_DONE), ("under_way", _UNDER_WAY), ("done", _DONE)):
+        if pattern.search(verdict):
+            return name
+    return None
+
+
+def status_matches(answer: str, gold: str) -> bool:
+    """The answer opens with a verdict of the gold's class and states at least one part of the gold's key text."""
+    cut = _VERDICT_END.search(gold)
+    if not cut:
+        return False
+    gold_class = verdict_class(gold[: cut.start()])
+    head = _VERDICT_END.split(answer.strip(), maxsplit=1)[0]
+    if gold_class is None or verdict_class(head) != gold_class:
+        return False
+    answer_c = canonical(answer)
+    return any(component_found(canonical(part), answer_c) for part in re.split(r"[，,；;]", gold[cut.end() :]) if part)
 
 
 def _f1_chars(text: str) -> list[str]:

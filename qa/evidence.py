@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from index import Chunk, DocMeta
+from index.meta import section_about
 
 from .text import YEAR_RE, Span, sentences
 
@@ -19,8 +20,9 @@ _COMPARISON_YEAR = re.compile(r"(?:比|较|是|同比|相比|与|对比|低于|�
 _BASELINE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年[^，,。；;]{0,8}(?:基础上|水平上|基数)")
 _RANGE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|~|～)\s*((?:19|20)\d{2})\s*年")
 _TOPIC_YEAR = re.compile(r"\s*(?:预计|截至|到)?[,，]?\s*(?:19|20)\d{2}\s*年(?:\s*(?:至|到|—|-)\s*(?:19|20)\d{2}\s*年)?")
-_PLAN_SECTION = re.compile(r"安排|任务|要求|目标|今后|未来|计划|打算|思路|主要工作|重点工作")
-_REVIEW_SECTION = re.compile(r"回顾|过去|成绩|完成情况")
+# A state at a point in time ("达到", "保持", "连冠", "位居") versus a total over a period ("累计", "五年来").
+_AS_OF_END = re.compile(r"达到|保持|连续|连冠|位居|稳居|居全市|排名|排在|成为|获评|被评为|荣获|(?:为|至|到)\s*\d")
+_CUMULATIVE = re.compile(r"累计|共计|合计|总计|累积|[一二三四五六七八九十两\d]年(?:来|间|中|内)|期间|以来")
 
 
 def explicit_years(text: str) -> set[int]:
@@ -37,11 +39,11 @@ def explicit_years(text: str) -> set[int]:
 
 
 def is_plan_chunk(chunk: Chunk, doc: DocMeta) -> bool:
-    """A work report's plan sections (a task row's plan part is :func:`task_end`)."""
+    """A plan section, as the document side reads it (:func:`index.meta.section_about`);
+    a task row's plan part is :func:`task_end`."""
     if chunk.fields:
         return False
-    path = " ".join(chunk.section)
-    return bool(_PLAN_SECTION.search(path)) and not _REVIEW_SECTION.search(path)
+    return section_about(chunk.section, doc).role == "plan"
 
 
 def task_end(chunk: Chunk) -> int:
@@ -62,7 +64,8 @@ def period_years(chunk: Chunk, doc: DocMeta) -> set[int]:
         found = explicit_years(heading)
         if found:
             return found
-    return set(doc.plan_years if is_plan_chunk(chunk, doc) else doc.years)
+    about = section_about(chunk.section, doc)
+    return set(about.years) or set(doc.plan_years if about.role == "plan" else doc.years)
 
 
 def sentence_years(chunk_text: str, sentence: Span) -> set[int]:
@@ -86,8 +89,10 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
     """Whether a sentence speaks of the asked year(s); always true when no year is asked.
 
     A passage from a multi-year review ("过去五年") without a written year is
-    not evidence for one particular year of it - except its last year, as of
-    which the review speaks ("到2016年……四连冠").
+    not evidence for one particular year of it - except its last year, when the
+    sentence states where things stand at the end ("保持……四连冠", "达到…"), never
+    when it states a flow over the period ("新增绿地…", "累计拆除…"): that is the
+    period's total, not the last year's figure.
     """
     if not asked:
         return True
@@ -96,4 +101,9 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
     if own:
         return bool(own & wanted)
     period = period_years(chunk, doc)
-    return bool(period) and (period <= wanted or (len(wanted) == 1 and max(period) in wanted))
+    if not period:
+        return False
+    if period <= wanted:
+        return True
+    as_of_end = _AS_OF_END.search(sentence.text) and not _CUMULATIVE.search(sentence.text)
+    return len(wanted) == 1 and max(period) in wanted and bool(as_of_end)

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from .evidence import is_plan_span, year_fits
 from .match import Idf
 from .retrieve import Passage
-from .text import SEMICOLONS, Span, clauses, has_figure, is_enumeration, sentences, spans
+from .text import SEMICOLONS, Span, clauses, has_figure_of, is_enumeration, sentences, spans
 from .understand import Question
 from .weights import DEFAULT, Weights
 
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
+_DELAYED = re.compile(r"延期|推迟|顺延|延至|延后|暂缓")
+_TERMINATED = re.compile(r"终止|取消|不再实施|停止实施")
+_EXCEEDED = re.compile(r"超额|超过(?:全年)?(?:目标|任务|计划)|超出(?:目标|计划)")
 _DONE = re.compile(
     r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
 )
@@ -92,6 +95,8 @@ class Extractor:
             return Draft((), support, "weak")
         if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
             return Draft((), support, "place")
+        if q.figure and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
+            return Draft((), support, "indicator")  # a level where a rate is asked is a near miss, not an answer
         text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
         return Draft((Claim(text, best.passage, start, start + len(text)),), support)
 
@@ -107,7 +112,7 @@ def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[
     for c in sorted(fitting, key=lambda c: -c.score)[: x.w.rescore_sentences]:
         start, end, support = _answer_window(q, c, x)
         window = c.passage.chunk.text[start:end]
-        lost_figure = q.kind == "number" and not has_figure(window)
+        lost_figure = q.kind == "number" and not has_figure_of(window, q.figure)
         score = c.score - c.cover + support - (x.w.window_without_figure_penalty if lost_figure else 0.0)
         if best is None or score > best[0]:
             best = (score, c, start, end, support)
@@ -149,7 +154,7 @@ def _place_bonus(q: Question, text: str, w: Weights) -> float:
 
 def _kind_bonus(q: Question, text: str, w: Weights) -> float:
     if q.kind == "number":
-        return w.figure_bonus if has_figure(text) else -w.no_figure_penalty
+        return w.figure_bonus if has_figure_of(text, q.figure) else -w.no_figure_penalty
     if q.kind == "list":
         return w.enumeration_bonus if is_enumeration(text) else -w.no_enumeration_penalty
     if q.kind == "fact" and _DEFINITION.search(text):
@@ -193,9 +198,9 @@ def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, in
                 + min(_place_bonus(q, text, w), 0.0)
             )
             if q.kind == "number":
-                if has_figure(parts[j].text):
+                if has_figure_of(parts[j].text, q.figure):
                     score += w.window_figure_last_bonus
-                elif not has_figure(text):
+                elif not has_figure_of(text, q.figure):
                     score -= w.window_no_figure_penalty
             if q.kind == "list" and not is_enumeration(text):
                 score -= w.window_no_enumeration_penalty
@@ -244,12 +249,23 @@ def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | N
 
 
 def status_verdict(status: str) -> str:
-    """A one-phrase verdict on a task's status, from the words of the status itself."""
+    """A one-phrase verdict on a task's status, from the words of the status itself.
+
+    The strongest statement wins: a terminated or postponed task is that, whatever
+    else was done; a failure word makes it unfinished; done and ongoing together
+    make it partly done.
+    """
+    if _TERMINATED.search(status):
+        return "已终止"
+    if _DELAYED.search(status):
+        return "延期"
     if _NEGATIVE.search(status):
         return "未按计划完成"
     done = _DONE.search(status) or re.search(r"完成|建成|完工|通车|投入使用", status)
     if _ONGOING.search(status):
         return "部分完成，其余仍在进行中" if done else "进行中"
+    if done and _EXCEEDED.search(status):
+        return "超额完成"
     return "已完成" if done else ""
 
 

@@ -9,10 +9,14 @@ setting is ``Settings.rrf_k``; ``python -m evaluation.sweep`` shows its curve.
 from __future__ import annotations
 
 
-def rrf(rankings: list[list[int]], k: int = 60) -> list[tuple[int, float]]:
-    """Fuse ranked id lists; an id's score is the sum of 1/(k + rank) over the lists it appears in."""
+def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = None) -> list[tuple[int, float]]:
+    """Fuse ranked id lists; an id's score is the sum of weight/(k + rank) over the lists it appears in.
+
+    ``weights`` (one per list, default 1) let a retriever that is more often right
+    count more, as in weighted RRF; the weights live in :class:`qa.weights.Weights`.
+    """
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))

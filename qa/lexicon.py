@@ -100,12 +100,27 @@ def alternatives(piece: str) -> tuple[str, ...]:
     """A content piece and the report's own terms for any colloquial phrase inside it.
 
     The alternatives are ways to match the *same* piece: evidence needs to
-    match one of them, not all.
+    match one of them, not all.  Expansion is idempotent: where the piece
+    already holds part of the report's term around the colloquial phrase
+    ("社会消费零售总额" around "零售"), the term replaces that part too, instead
+    of being wrapped in it ("社会消费社会消费品零售总额总额").
     """
     low = piece.lower()
     out = [piece]
     for phrase, terms in SYNONYMS.items():
         at = low.find(phrase)
         if at >= 0:
-            out.extend(piece[:at] + t + piece[at + len(phrase) :] for t in terms if t.lower() not in low)
+            out.extend(_replace(piece, at, len(phrase), t) for t in terms if t.lower() not in low)
     return tuple(dict.fromkeys(out))
+
+
+def _replace(piece: str, at: int, length: int, term: str) -> str:
+    """``piece[at:at+length]`` replaced by ``term``, absorbing neighbours the term already contains."""
+    inner = term.lower().find(piece[at : at + length].lower())
+    if inner < 0:
+        return piece[:at] + term + piece[at + length :]
+    before, after = term[:inner], term[inner + length :]
+    left = next((n for n in range(min(len(before), at), 0, -1) if before.endswith(piece[at - n : at])), 0)
+    tail = piece[at + length :]
+    right = next((n for n in range(min(len(after), len(tail)), 0, -1) if after.startswith(tail[:n])), 0)
+    return piece[: at - left] + term + tail[right:]

@@ -64,7 +64,9 @@ class Idf:
         targets = [grams(c) for c in CLAUSE_BREAK.split(text) if c.strip()] or [set()]
         total = covered = 0.0
         for alts in terms:
-            weight = self.mass(grams(alts[0]))
+            # A piece weighs what its weightiest wording weighs: "GDP" is no word of the
+            # reports (no IDF), but its wording "地区生产总值" is.
+            weight = max(self.mass(grams(alt)) for alt in alts)
             if weight <= 0:
                 continue
             best = 0.0

@@ -13,18 +13,24 @@ from dataclasses import dataclass, field, replace
 
 from index import Index, Settings, load_embedder, load_index
 
+from .about import answer_about, report_question
 from .extract import Claim, Draft, Extractor
 from .guard import check_question
 from .match import Idf
 from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
+from .spelling import Speller
 from .text import NUMBER_RE
-from .understand import Question, analyse
+from .understand import Question, analyse, corrected
 from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
-_DIFF_RE = re.compile(r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|变化")
+# A comparison question that asks how the two sides differ (amount, direction, or which is larger).
+DIFF_RE = re.compile(
+    r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|下降了多少|提高了多少|变化|"
+    r"增加还是减少|升了还是降了|上升还是下降|提高还是降低|哪个(?:更)?[高多大低少]|哪年(?:更)?[高多大低少]|[高低多少]了?多少"
+)
 _NUM_UNIT = re.compile(
     r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)"
 )
@@ -96,9 +102,10 @@ class Assistant:
         self.settings = settings
         self.weights = weights
         self.index = index
-        self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates)
+        self.retriever = Retriever(index, load_embedder(settings), settings.rrf_k, settings.candidates, weights)
         self.idf = Idf((c.text for c in index.chunks), weights)
         self.extractor = Extractor(self.idf, settings.min_support, settings.max_answer_chars, weights)
+        self.speller = Speller.from_texts(c.text for c in index.chunks)
 
     @classmethod
     def load(cls, settings: Settings | None = None, weights: Weights = DEFAULT) -> Assistant:
@@ -106,10 +113,11 @@ class Assistant:
         return cls(load_index(settings), settings, weights)
 
     def understand(self, question: str, history: list[str] | None = None) -> Question:
+        """The question as understood, in its conversation, with typos of report terms corrected."""
         context = None
         for previous in history or []:
             context = analyse(previous, context)
-        return analyse(question, context)
+        return corrected(analyse(question, context), self.speller)
 
     def ask(
         self,
@@ -131,12 +139,17 @@ class Assistant:
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-_HISTORY:]
         q = self.understand(question, [h[: self.settings.max_question_chars] for h in history])
         if years:
-            q = _with_years(q, tuple(years))
-        sides = list(q.parts) if q.is_compound else [q]
+            q, conflict = _apply_year_filter(q, tuple(years))
+            notice += conflict
         retrieve_ms = 0.0
         drafts: list[tuple[Question, Draft]] = []
         shown: dict[int, Passage] = {}  # by row: a passage found for two sides is shown once
-        for side in sides:
+        about = report_question(q, self.index, doc_ids)
+        if about is not None:
+            draft = answer_about(about, self.index, self.retriever.rows_of)
+            drafts.append((q, draft))
+            shown.update((c.passage.row, c.passage) for c in draft.claims)
+        for side in [] if about is not None else list(q.parts) if q.is_compound else [q]:
             t = time.perf_counter()
             passages = self._retrieve(side, k, doc_ids, mode)
             retrieve_ms += (time.perf_counter() - t) * 1000
@@ -176,8 +189,13 @@ class Assistant:
         return self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
 
 
-def _with_years(q: Question, years: tuple[int, ...]) -> Question:
-    return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts))
+def _apply_year_filter(q: Question, years: tuple[int, ...]) -> tuple[Question, str]:
+    """The year filter applies to a question that names no year; one that names others is followed, and told so."""
+    if q.years and not set(q.years) & set(years):
+        asked = "、".join(f"{y}年" for y in q.years)
+        chosen = "、".join(f"{y}年" for y in years)
+        return q, f"（年份筛选为{chosen}，但问题问的是{asked}，已按问题作答）"
+    return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts)), ""
 
 
 # ---------------------------------------------------------------- composing
@@ -240,6 +258,11 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
         covered = sorted({y for d in index.docs.values() for y in (*d.years, *d.plan_years)})
         span = f"{covered[0]}–{covered[-1]}年中的部分年份" if covered else "任何年份"
         return f"现有报告中未找到{years}的相关内容（已收录的报告涉及{span}）"
+    if draft.reason == "report_silent":
+        return "该报告中没有写明所问的这一点（报告人、会议或日期）"
+    if draft.reason == "indicator":
+        asked = {"rate": "增速或变化幅度", "share": "比重", "money": "金额"}.get(q.figure, "这项指标")
+        return f"现有报告中未找到{years}所问的{asked}（相近内容是其他口径的数字，不能代替）"
     if draft.reason == "place":
         return "现有报告只涉及西城区，未找到所问地区的相关信息"
     if draft.reason == "year":
@@ -253,7 +276,7 @@ def _possibly_related_note() -> str:
 
 def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     """'差多少' across two sides: computed from the two cited figures when their units agree."""
-    if len(drafts) != 2 or not _DIFF_RE.search(q.text):
+    if len(drafts) != 2 or not DIFF_RE.search(q.text):
         return ""
     values = []
     for _, draft in drafts:
@@ -266,9 +289,18 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     (a, ua), (b, ub) = values
     if ua != ub:
         return ""
-    diff = round(abs(b - a), 4)
-    shown = int(diff) if diff == int(diff) else diff
-    return f"两者相差{shown}{ua}（由[1][2]计算）"
+    diff = round(b - a, 4)
+    size = abs(diff)
+    shown = int(size) if size == int(size) else size
+    unit = "个百分点" if ua == "%" else ua  # a difference of two rates is in percentage points
+    first, second = (_label(side) for side, _ in drafts)
+    if diff == 0:
+        return "两者相同（由[1][2]计算）"
+    rate = ua == "%"
+    verb = ("上升" if diff > 0 else "下降") if rate else ("增加" if diff > 0 else "减少")
+    if first and second and first != second:
+        return f"{second}比{first}{verb}{shown}{unit}（由[1][2]计算）"
+    return f"两者相差{shown}{unit}（由[1][2]计算）"
 
 
 def numbers_supported(answer: Answer) -> bool:

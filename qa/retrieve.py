@@ -14,6 +14,7 @@ import numpy as np
 from index import Chunk, DocMeta, Embedder, Index
 
 from .fusion import rrf
+from .weights import DEFAULT, Weights
 
 MODES = ("hybrid", "keyword", "dense")
 
@@ -32,6 +33,19 @@ class Passage:
         return self.chunk.section[-1] if self.chunk.section else ""
 
 
+def _keep_heads(fused: list[tuple[int, float]], rankings: list[list[int]], n: int, k: int) -> list[tuple[int, float]]:
+    """The fused top ``k``, which always holds each retriever's own top ``n``, in fused order.
+
+    RRF can push an item that one retriever ranks first below items both rank
+    moderately; a hybrid search must never miss what either retriever alone
+    would have shown near the top.
+    """
+    heads = {item for ranking in rankings for item in ranking[:n]}
+    kept = [pair for pair in fused if pair[0] in heads]
+    rest = [pair for pair in fused if pair[0] not in heads][: max(k - len(kept), 0)]
+    return sorted(kept + rest, key=lambda x: (-x[1], x[0]))[: max(k, len(kept))]
+
+
 def docs_for_years(index: Index, years: tuple[int, ...]) -> list[str]:
     """Documents that report on or plan for any of the years."""
     wanted = set(years)
@@ -39,14 +53,18 @@ def docs_for_years(index: Index, years: tuple[int, ...]) -> list[str]:
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60, candidates: int = 40):
+    def __init__(
+        self, index: Index, embedder: Embedder, rrf_k: int = 60, candidates: int = 40, weights: Weights = DEFAULT
+    ):
         self.index = index
+        self.weights = weights
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.candidates = candidates
         self._rows_by_doc: dict[str, np.ndarray] = {}
         for i, c in enumerate(index.chunks):
             self._rows_by_doc.setdefault(c.doc_id, []).append(i)  # type: ignore[arg-type]
+        self.rows_of: dict[str, list[int]] = {d: list(r) for d, r in self._rows_by_doc.items()}  # in document order
         self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in self._rows_by_doc.items()}
 
     def allowed_rows(self, doc_ids: list[str] | None) -> np.ndarray | None:
@@ -63,12 +81,15 @@ class Retriever:
         if allowed is not None and len(allowed) == 0:
             return []
         rankings: list[list[int]] = []
+        weights: list[float] = []
         if mode in ("hybrid", "keyword"):
             rankings.append([i for i, _ in self.index.keyword_search(text, self.candidates, allowed)])
+            weights.append(self.weights.keyword_weight)
         if mode in ("hybrid", "dense"):
             vec = self.embedder.embed_query(text)
             rankings.append([i for i, _ in self.index.dense_search(vec, self.candidates, allowed)])
-        fused = rrf(rankings, self.rrf_k)[:k]
+            weights.append(self.weights.dense_weight)
+        fused = _keep_heads(rrf(rankings, self.rrf_k, weights), rankings, self.weights.kept_per_retriever, k)
         return [
             Passage(row, self.index.chunks[row], self.index.docs[self.index.chunks[row].doc_id], score, rank)
             for rank, (row, score) in enumerate(fused, start=1)

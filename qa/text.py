@@ -55,6 +55,20 @@ def has_figure(text: str) -> bool:
     return NUMBER_RE.search(text) is not None
 
 
+# Which figures can answer what is asked: a rate of change or a share is a percentage
+# (or percentage points, or a multiple) or an amount stated as a change ("增加306.5亿元");
+# a sum of money is in 元.
+_RATE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|个百分点|倍)|(?:增加|增长|提高|减少|下降|降低)了?\s*\d")
+_MONEY_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*[万亿千百]?元")
+FIGURE_CLASSES = {"rate": _RATE_FIGURE, "share": _RATE_FIGURE, "money": _MONEY_FIGURE}
+
+
+def has_figure_of(text: str, wanted: str) -> bool:
+    """Whether ``text`` states a figure of the wanted class ("" = any figure)."""
+    pattern = FIGURE_CLASSES.get(wanted)
+    return has_figure(text) if pattern is None else pattern.search(text) is not None
+
+
 def is_enumeration(text: str) -> bool:
     """Whether a text lists items (at least two, joined by the list comma)."""
     return ENUMERATION_MARK in text

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
 from .normalize import normalise_question
+from .spelling import Speller
 from .text import YEAR_RE as _YEAR_RE
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -20,8 +21,12 @@ _PLAN_RE = re.compile(r"[“\"]?十([一二三四五])五[”\"]?(收官|开局|
 _RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年?")
 # "2017年政府工作报告里…": a year that names a document, not what is asked about.
 _DOC_REF_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:的)?(?:西城区?)?(?:政府)?(?:工作)?报告")
-# "2006年比2003年增加了多少": 2003 is the reference the report itself compares with, not a second question.
-_COMPARED_TO_RE = re.compile(r"(?<=年)\s*(?:比|较|相比|比起)\s*(?:19|20)\d{2}\s*年")
+# "2006年比2003年增加了多少", "总收入比2011年增长了多少": the year after 比/较 is the reference
+# a figure is compared with, not a year asked about.
+_COMPARED_TO_RE = re.compile(r"(?:比|较|相比|比起)\s*(?:19|20)\d{2}\s*年")
+# A year typed without 年 in a search-box query ("2019 西城区 三级税收"): four digits 19xx/20xx
+# that are not followed by another digit, a decimal point, a unit or a measure word.
+_BARE_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%％年月日号万亿千百元个座处家条所项次户人名件套辆张部场块公里米吨倍岁天])")
 _TIME_WORDS = re.compile(
     r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年"
 )
@@ -50,6 +55,24 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+# What kind of figure answers: a rate of change, a share, a sum of money.
+_FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("share", re.compile(r"比重|占比|比例|份额|占.{0,10}(?:多少|百分之|几成)")),
+    (
+        "rate",
+        re.compile(
+            r"增速|增幅|增长率|降幅|涨幅|下降率|降低率|百分之几|几个百分点|年均增长|"
+            r"(?:增长|下降|提高|降低|减少)了?(?:多少|几)(?![亿万元个座处家条所项人户件名张辆])"
+        ),
+    ),
+    ("money", re.compile(r"多少钱|金额|花了多少|投入了?多少(?:资金|钱)|多少元")),
+)
+
+
+def figure_asked(text: str) -> str:
+    return next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
+
+
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
@@ -63,6 +86,8 @@ _INTENT_WORDS = re.compile(
     r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
 _MEASURE_PREFIX = re.compile(r"^[个座处家条所项次位倍人户件名张部]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"
 _CONJUNCTION = re.compile(r"\s+|以及|和|与|及|或")
 _ASKS = re.compile(r"多少|几(?!乎)[\u4e00-\u9fff]|什么|哪|吗|如何|怎么样|是否")
 _PUNCT = re.compile(r"[\s，。！？、；：,!?;:“”\"'‘’（）()《》<>【】\[\]—…\-]+|(?<!\d)\.|\.(?!\d)")
@@ -78,6 +103,7 @@ class Question:
     wants_plan: bool = False
     wants_actual: bool = False
     terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
+    figure: str = ""  # the class of figure asked for: "rate", "share", "money" or "" (any)
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
@@ -116,9 +142,16 @@ def parse_years(text: str) -> tuple[int, ...]:
 
 
 def classify(text: str) -> str:
+    """The kind of answer asked for.
+
+    A search-box query ("2013年 西城区 居民人均可支配收入") has no question word at
+    all: it asks what the named indicator was, i.e. for a figure.
+    """
     for kind, pattern in _KIND_RULES:
         if pattern.search(text):
             return kind
+    if not _ASKS.search(text) and not re.search(r"[？?]|什么|是否|怎样|为何|为什么|谁|何时|哪", text):
+        return "number"
     return "fact"
 
 
@@ -143,27 +176,37 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     t = text
     for pattern in _NOT_TOPIC:
         t = pattern.sub(" ", t)
-    pieces = [_MEASURE_PREFIX.sub("", p) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p]
+    pieces = [
+        _TRAILING_COMPARE.sub("", _MEASURE_PREFIX.sub("", p)) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p
+    ]
     pieces = [p for p in dict.fromkeys(pieces) if len(p) >= 2 or re.match(r"[A-Za-z0-9]", p)]
     return tuple(alternatives(p) for p in pieces)
 
 
 def from_english(text: str) -> str:
-    """English phrases the reports use in Chinese are put in Chinese; English function words go."""
-    if not re.search(r"[A-Za-z]{3,}", text):
+    """An English question's phrases are put in the reports' Chinese terms; English function words go.
+
+    Only for a question mostly in English: in a Chinese question a Latin name the
+    reports also print ("万元GDP水耗") stays, and the lexicon adds its Chinese term.
+    """
+    if not re.search(r"[A-Za-z]{3,}", text) or len(re.findall(r"[A-Za-z]", text)) < len(_CJK.findall(text)):
         return text
     for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
         text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
     text = re.sub(
         r"(?i)(?<![a-z])[a-z]+(?![a-z])", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text
     )
-    text = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%年])", r"\1年", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def with_year_marks(text: str) -> str:
+    """Bare years get their 年, so every later stage reads one form ("2019 三级税收" -> "2019年 三级税收")."""
+    return _BARE_YEAR_RE.sub(r"\1年", text)
 
 
 def analyse(text: str, context: Question | None = None) -> Question:
     """One question, possibly compound; ``context`` is the previous question in a conversation."""
-    text = from_english(normalise_question(text))
+    text = with_year_marks(from_english(normalise_question(text)))
     parts = split_parts(text)
     if len(parts) > 1:
         subs: list[Question] = []
@@ -175,6 +218,8 @@ def analyse(text: str, context: Question | None = None) -> Question:
                 )
             subs.append(sub)
         head = subs[0]
+        if _HOW_CHANGED.search(text):  # "…是升了还是降了": each side is a figure
+            subs = [replace(sub, kind="number") if sub.kind == "fact" else sub for sub in subs]
         return replace(
             head,
             text=text,
@@ -187,13 +232,39 @@ def analyse(text: str, context: Question | None = None) -> Question:
     return _analyse_one(text, context)
 
 
+def corrected(q: Question, speller: Speller) -> Question:
+    """Content pieces the reports never print but one slip away from a term they do, read as that term.
+
+    The correction is written into the question's text, so the rewrite shown to the
+    user ("理解为：…") says what was understood.
+    """
+    text, terms, changed = q.text, [], False
+    for alts in q.terms:
+        fix = speller.correct(alts[0])
+        if fix is None:
+            terms.append(alts)
+            continue
+        text, changed = text.replace(alts[0], fix), True
+        terms.append(tuple(dict.fromkeys((*alternatives(fix), *alts))))
+    if not changed:
+        return q
+    parts = tuple(corrected(p, speller) for p in q.parts)
+    return replace(q, text=text, terms=tuple(terms), parts=parts)
+
+
 def _analyse_one(text: str, context: Question | None) -> Question:
     years = parse_years(text)
     terms = content_terms(text)
     kind = classify(text)
     wants_plan, wants_actual = bool(_PLAN_INTENT.search(text)), bool(_ACTUAL_INTENT.search(text))
     elliptical = context is not None and (not terms or _FOLLOW_UP_RE.match(text) is not None)
-    if elliptical and context is not None:
+    if elliptical and context is not None and terms and not context.is_compound:
+        # "那三级税收呢？": a new topic replaces the previous one; its years and question stay.
+        text = _retopic(context, years, text)
+        terms = content_terms(text)
+        years = years or context.years
+        kind = context.kind if kind == "fact" else kind
+    elif elliptical and context is not None:
         # "那2013年呢？": the topic comes from the previous question, which is rewritten.
         text = _rewrite(context.text, years, text)
         terms = tuple(dict.fromkeys(terms + context.terms))
@@ -208,6 +279,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         wants_plan=wants_plan,
         wants_actual=wants_actual,
         terms=terms,
+        figure=figure_asked(text) if kind == "number" else "",
         other_places=tuple(p for p in OTHER_PLACES if p in text),
         doc_years=parse_doc_years(text) or (context.doc_years if context else ()),
     )
@@ -226,15 +298,52 @@ def _rewrite(previous: str, years: tuple[int, ...], follow_up: str) -> str:
     return stripped[:at] + label + stripped[at:]
 
 
+# Words asking how a figure changed: a sentence of only these asks about the previous sentence's topic.
+_CHANGE_WORDS = re.compile(r"增加|增长|减少|下降|提高|降低|上升|变化|相差|差距|差|升|降|多|少|高|低")
+_HOW_CHANGED = re.compile(r"还是|哪个(?:更)?[高多大低少]|哪年|差多少|相差|变化|[增减]加了多少|[高低多少]了?多少")
+# Verbs that end a content piece ("停车位新增"): the predicate a follow-up keeps when it changes the topic.
+_PREDICATE_TAIL = re.compile(r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$")
+_ASK_TAIL = re.compile(r"(?:是|有|为|了|的)*(?:多少|几|什么|哪|吗|如何|怎么样|是否).*$")
+_FOLLOW_UP_FRAME = re.compile(r"^(?:那么|那在|那要是|那|还有|再问)|(?:呢|怎么样|如何)?[？?]*$")
+
+
+def _retopic(context: Question, years: tuple[int, ...], follow_up: str) -> str:
+    """One clean question: the previous one with its topic (its first content piece) replaced, and its year if a new one is given."""
+    topic = _FOLLOW_UP_FRAME.sub("", follow_up).strip()
+    for pattern in (_RANGE_RE, _YEAR_RE, _SHORT_YEAR_RE):
+        topic = pattern.sub("", topic)
+    head = _PREDICATE_TAIL.sub("", context.terms[0][0]) if context.terms else ""
+    if head and head in context.text:
+        text = context.text.replace(head, topic, 1)
+    else:
+        ask = _ASK_TAIL.search(context.text)
+        text = f"{topic}{ask.group() if ask else '？'}"
+    return _rewrite(text, years, follow_up) if years else text
+
+
 def _refers_back(text: str) -> bool:
     return bool(re.search(r"那(一)?年|当年|同年|这一年|那时", text))
 
 
+def _only_asks_how_sides_compare(sentence: str) -> bool:
+    """A sentence with no topic, year or plan/actual intent of its own ("增加了多少？", "哪个更高？")."""
+    if parse_years(sentence) or _PLAN_INTENT.search(sentence) or _ACTUAL_INTENT.search(sentence):
+        return False
+    return not content_terms(_CHANGE_WORDS.sub(" ", sentence))
+
+
 def split_parts(text: str) -> list[str]:
     """A compound question -> its sides: two questions, or one question asked for several years."""
-    sentences = [s for s in re.split(r"(?<=[？?])", text) if _PUNCT.sub("", s)]
+    sentences: list[str] = []
+    for s in re.split(r"(?<=[？?])", text):
+        if not _PUNCT.sub("", s):
+            continue
+        if sentences and _only_asks_how_sides_compare(s):
+            continue  # "…分别是多少？增加了多少？": asks how the sides compare, not a side of its own
+        sentences.append(s)
     if len(sentences) > 1:
         return sentences
+    text = sentences[0] if sentences else text
     years = _YEAR_RE.findall(_COMPARED_TO_RE.sub(" ", text))
     if len(years) >= 2 and not _RANGE_RE.search(text) and re.search(r"和|与|及|、|分别|各|对比|相比|差|变化|比", text):
         head = text

@@ -22,6 +22,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Weights:
+    # --- fusion (qa.retrieve, weighted RRF)
+    keyword_weight: float = 1.0  # BM25 over bigrams finds the report's exact terms
+    dense_weight: float = 1.0  # the embedding finds paraphrases; see the sweep table in the README
+    kept_per_retriever: int = 2  # each retriever's own top 2 always reach the fused list (sweep: 0 and 2 equal on the tuning sets)
     # --- sentence choice (qa.extract): added to the sentence's coverage
     rank_prior: float = 0.04  # / retrieval rank: only breaks ties between equally covering sentences
     figure_bonus: float = 0.12  # a number question wants a sentence that states a figure

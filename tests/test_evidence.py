@@ -19,7 +19,7 @@ def test_comparison_and_baseline_years_are_not_what_a_sentence_is_about() -> Non
 
 def test_a_sentence_without_a_year_takes_the_topic_year_of_its_paragraph() -> None:
     text = "2031年主要预期目标是：地区生产总值增长5%左右。一般公共预算收入增长4%。"
-    first, second = sentences(text)
+    _, second = sentences(text)
     assert sentence_years(text, second) == {2031}
     passing = "迎接2032年运动会。新建场馆2座。"
     assert sentence_years(passing, sentences(passing)[1]) == set()  # a year in passing sets no topic
@@ -44,10 +44,13 @@ def test_a_task_rows_task_is_its_plan_and_the_rest_its_status() -> None:
     assert not is_plan_span(row, TABLE_DOC, status_sentence.__class__(end + 1, len(text), text[end + 1 :]))
 
 
-def test_a_multi_year_review_answers_only_its_last_year() -> None:
-    c = chunk("累计新增就业岗位5万个。", section=("过去五年的工作",))
-    s = sentences(c.text)[0]
-    assert year_fits((2030,), c.text, s, c, FIVE_YEAR_DOC)
-    assert not year_fits((2027,), c.text, s, c, FIVE_YEAR_DOC)
-    assert year_fits((2026, 2027, 2028, 2029, 2030), c.text, s, c, FIVE_YEAR_DOC)
-    assert year_fits((), c.text, s, c, FIVE_YEAR_DOC)  # no year asked: any year fits
+def test_a_multi_year_review_answers_its_last_year_only_for_a_state() -> None:
+    total = chunk("累计新增就业岗位5万个。", section=("过去五年的工作",))
+    state = chunk("保持全国文明城区三连冠。", section=("过去五年的工作",))
+    for c in (total, state):
+        s = sentences(c.text)[0]
+        assert not year_fits((2027,), c.text, s, c, FIVE_YEAR_DOC)  # no single inner year
+        assert year_fits((2026, 2027, 2028, 2029, 2030), c.text, s, c, FIVE_YEAR_DOC)
+        assert year_fits((), c.text, s, c, FIVE_YEAR_DOC)  # no year asked: any year fits
+    assert year_fits((2030,), state.text, sentences(state.text)[0], state, FIVE_YEAR_DOC)  # where things stand
+    assert not year_fits((2030,), total.text, sentences(total.text)[0], total, FIVE_YEAR_DOC)  # a five-year total

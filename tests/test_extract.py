@@ -82,7 +82,7 @@ def test_lead_unit_comes_from_the_rows_unit_field() -> None:
 def test_status_comes_from_the_rows_status_with_a_verdict() -> None:
     row = passage(TASK, doc=TABLE_DOC, section=(), fields=FIELDS)
     (claim,) = _extractor().extract(analyse("口袋公园建设完成了吗？"), [row]).claims
-    assert claim.text.startswith("已完成。") and "12处" in claim.text
+    assert claim.text.startswith("超额完成。") and "12处" in claim.text
     assert TASK[claim.start : claim.end] in FIELDS["status"]
 
 
@@ -92,3 +92,6 @@ def test_status_verdicts() -> None:
     assert status_verdict("正在推进") == "进行中"
     assert status_verdict("已全部完成") == "已完成"
     assert status_verdict("相关工作有序开展") == ""
+    assert status_verdict("受疫情影响，活动推迟至明年举办") == "延期"
+    assert status_verdict("经研究，该项目不再实施，予以终止") == "已终止"
+    assert status_verdict("已完成，建成15处，超额完成全年任务") == "超额完成"

@@ -20,3 +20,14 @@ def test_a_piece_already_in_the_reports_words_is_not_expanded_again() -> None:
 @pytest.mark.parametrize("phrase", sorted(SYNONYMS))
 def test_no_entry_maps_a_phrase_only_to_itself(phrase: str) -> None:
     assert any(term.lower() != phrase for term in SYNONYMS[phrase])
+
+
+@pytest.mark.parametrize("piece", ["零售额", "区生产总值", "全区税收", "GDP增速", "财政收入完成", "违建拆除"])
+def test_expansion_is_idempotent(piece: str) -> None:
+    for alt in alternatives(piece):
+        assert set(alternatives(alt)) <= set(alternatives(piece)) | {alt}, alt
+
+
+def test_a_partial_report_term_around_the_phrase_is_absorbed() -> None:
+    assert "地区生产总值" in alternatives("区生产总值")  # not "区地区生产总值"
+    assert "社会消费品零售总额" in alternatives("消费品零售总额")

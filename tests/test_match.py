@@ -40,3 +40,8 @@ def test_unknown_bigrams_weigh_the_configured_share() -> None:
     )
     assert grams("戊己") and low("戊己") < high("戊己")
     assert low("what") == 0.0  # an English word the reports never use is no evidence either way
+
+
+def test_a_latin_wording_weighs_what_its_report_term_weighs() -> None:
+    i = idf()
+    assert i.coverage((("GDP", "地区生产总值"),), "全年实现地区生产总值5120亿元") == 1.0

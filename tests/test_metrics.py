@@ -228,3 +228,12 @@ def test_percentile_and_mean() -> None:
         percentile([1], 101)
     assert mean_of([1.0, None, 0.0]) == 0.5
     assert mean_of([None]) is None
+
+
+def test_status_is_right_when_the_verdict_class_and_a_key_part_agree() -> None:
+    gold = "未完成：受天气影响延期，一期已完工"
+    assert answer_correct("延期。因连续降雨工程延期，一期已完工。", gold, item_type="status")
+    assert answer_correct("未按计划完成。一期已完工，二期未开工。", gold, item_type="status")
+    assert not answer_correct("已完成。一期已完工。", gold, item_type="status")  # wrong verdict
+    assert not answer_correct("未按计划完成。资金尚未到位。", gold, item_type="status")  # no key part
+    assert answer_correct("部分完成，其余仍在进行中。东段完工，西段施工中", "部分完成：东段完工", item_type="status")

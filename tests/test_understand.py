@@ -66,3 +66,44 @@ def test_follow_up_is_rewritten_from_the_previous_question() -> None:
 def test_other_places_and_hostile_text() -> None:
     assert analyse("朝阳区2013年GDP是多少？").other_places == ("朝阳",)
     assert normalise_question("  多少\x00\x07？\n\n ") == "多少？"
+
+
+@pytest.mark.parametrize(
+    ("text", "years"),
+    [
+        ("总收入比2025年增长了多少", ()),  # the year after 比 is a reference
+        ("2031年税收比2030年增长了多少", (2031,)),
+        ("2030 西城区 停车位", (2030,)),  # a search-box year without 年
+        ("完成2030项整治", ()),  # a count, not a year
+    ],
+)
+def test_reference_and_bare_years(text: str, years: tuple[int, ...]) -> None:
+    assert analyse(text).years == years
+
+
+def test_a_search_box_query_asks_for_a_figure() -> None:
+    assert analyse("2030年 西城区 口袋公园数量").kind == "number"
+    assert analyse("口袋公园是什么").kind == "fact"
+
+
+def test_the_figure_class_asked() -> None:
+    assert analyse("2030年税收增速是多少？").figure == "rate"
+    assert analyse("2030年税收增长了多少？").figure == "rate"
+    assert analyse("金融业占全区经济的比重是多少？").figure == "share"
+    assert analyse("2030年压减经费多少钱？").figure == "money"
+    assert analyse("2030年新增了多少个停车位？").figure == ""
+
+
+def test_a_directive_sentence_joins_the_year_sides() -> None:
+    q = analyse("2029年和2031年的税收分别是多少？增加了多少？")
+    assert [p.text for p in q.parts] == ["2029年的税收分别是多少？", "2031年的税收分别是多少？"]
+    assert all(p.terms == (("税收", "三级税收"),) for p in q.parts)
+
+
+def test_a_follow_up_with_a_new_topic_replaces_it_and_keeps_the_year() -> None:
+    first = analyse("2031年停车位新增了多少个？")
+    q = analyse("那口袋公园呢？", first)
+    assert q.text == "2031年口袋公园新增了多少个？" and q.years == (2031,)
+    assert q.terms[0][0].startswith("口袋公园") and not any("停车位" in t[0] for t in q.terms)
+    again = analyse("那2029年呢？", q)
+    assert again.text.startswith("2029年口袋公园") and again.years == (2029,)
