@@ -424,6 +424,23 @@ def test_admin_actions_need_the_token_and_wrong_tokens_lock_the_client_out(tiny:
     assert all(r["time"] and r["client"] == "127.0.0.1" and (r["outcome"] == "done" or r["reason"]) for r in records)
 
 
+def test_a_correction_from_the_documents_tab_is_served_at_once(tiny: Settings):
+    settings = tiny.replace(admin_token=TOKEN)
+    for url in serve(settings):
+        client = Client(url, verbose=False)
+        status, *_, table, _victims, _meta_docs = client.predict(
+            TOKEN, "a-report", "title", "2013年测试区政府工作报告（更正）", api_name="/set_metadata"
+        )
+        assert "已更正 a-report title" in status, status
+        assert "2013年测试区政府工作报告（更正）" in [row[0] for row in table["data"]]
+        status, *_ = client.predict(TOKEN, "a-report", "year", "二〇一三", api_name="/set_metadata")
+        assert "未完成" in status and "年份" in status, status  # a bad value: refused, nothing changed
+        cited = client.predict("2013年地区生产总值是多少？", api_name="/ask")["citations"]
+        assert any(c["title"] == "2013年测试区政府工作报告（更正）" for c in cited), cited
+    assert load_index(settings).docs["a-report"].title == "2013年测试区政府工作报告（更正）"
+    assert [r["outcome"] for r in audit(settings)] == ["done", "failed"]
+
+
 def test_a_short_admin_token_keeps_the_admin_side_closed(tiny: Settings):
     settings = tiny.replace(admin_token="short-tok")  # 9 characters, under the documented minimum
     before = index_state(settings)
