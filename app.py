@@ -22,6 +22,7 @@ the old one and swapped in, so questions in flight finish on the old one.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import secrets
 import socket
@@ -110,6 +111,11 @@ class Live:
             self._assistant, self._library = assistant, library
 
 
+def _kept(messages: list[dict], turns: list[dict]) -> dict:
+    """The conversation as this browser keeps it (saved with the finished answer, so a reload right after keeps it)."""
+    return {"messages": messages[-2 * KEPT_TURNS :], "turns": turns[-KEPT_TURNS:]}
+
+
 class Handlers:
     """The event handlers; each returns exactly what its outputs show."""
 
@@ -141,7 +147,7 @@ class Handlers:
 
     def chat(
         self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str
-    ) -> Iterator[tuple[str, list[dict], list[dict], str]]:
+    ) -> Iterator[tuple]:
         """Answer with earlier questions as context, streaming the text, then show its sources.
 
         Only the first update empties the input box, so a next question typed meanwhile is kept.
@@ -149,7 +155,7 @@ class Handlers:
         shown = web.question_markdown(question, self.settings.max_question_chars)
         messages = [*messages, {"role": "user", "content": shown}]
         panel = [t["sources"] for t in turns]
-        yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING
+        yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING, gr.skip()
         answer = self.live.assistant.ask(
             question,
             history=[t["question"] for t in turns],
@@ -159,16 +165,17 @@ class Handlers:
         key = uuid.uuid4().hex[:12]
         for shown in web.stream_prefixes(answer.answer):
             partial = {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}
-            yield gr.skip(), [*messages, partial], turns, gr.skip()
+            yield gr.skip(), [*messages, partial], turns, gr.skip(), gr.skip()
             time.sleep(STREAM_DELAY_S)
         messages.append({"role": "assistant", "content": web.answer_markdown(answer, key=key)})
         sources = web.sources_html(answer, key, self.live.library, len(turns) + 1)
         turn = {**web.turn_record(answer, key, sources), "follow_ups": follow_ups(answer, self.live.library)}
-        yield gr.skip(), messages, [*turns, turn], web.panel_html([*panel, sources])
+        turns = [*turns, turn]
+        yield gr.skip(), messages, turns, web.panel_html([*panel, sources]), _kept(messages, turns)
 
-    def after_answer(self, messages: list[dict], turns: list[dict]) -> tuple:
-        """What follows a finished answer: its suggested follow-ups, the export file, the copy kept in the browser."""
-        return (*self._extras(turns), {"messages": messages[-2 * KEPT_TURNS :], "turns": turns[-KEPT_TURNS:]})
+    def after_answer(self, turns: list[dict]) -> tuple:
+        """What follows a finished answer: its suggested follow-ups and the export file."""
+        return self._extras(turns)
 
     def _extras(self, turns: list[dict]) -> tuple:
         asks = turns[-1].get("follow_ups", []) if turns else []
@@ -210,9 +217,16 @@ class Handlers:
         self.feedback.append(comment_record(turn, text.strip()[: self.settings.max_question_chars]))
         return "已记录您的说明，谢谢！", gr.update(value="", visible=True)
 
-    def read_document(self, chunk_id: str, start: int, end: int) -> dict:
-        """The report around a cited passage (called from the page's 在原文中查看)."""
-        return self.live.library.report_view(str(chunk_id), int(start), int(end))
+    def read_document(self, ref: str) -> dict:
+        """The report around a cited passage (the page's 在原文中查看 sends ``{"chunk", "start", "end"}`` as JSON).
+
+        One argument: Gradio's page-to-server functions pass a single value reliably.
+        """
+        try:
+            data = json.loads(ref)
+            return self.live.library.report_view(str(data["chunk"]), int(data["start"]), int(data["end"]))
+        except (TypeError, ValueError, KeyError):
+            return self.live.library.report_view("", 0, 0)
 
     def ask(self, question: str) -> dict:
         """Answer one question; returns the JSON of `python -m qa ask --json`."""
@@ -410,8 +424,8 @@ def chat_tab(h: Handlers, examples: list[str]) -> ChatTab:
     """Chat on the left (input, filters and examples above the fold at 1366×768), sources on the right."""
     index, limit = h.live.assistant.index, h.settings.max_question_chars
 
-    def read_document(chunk_id: str, start: int, end: int) -> dict:  # called from the page as server.read_document
-        return h.read_document(chunk_id, start, end)
+    def read_document(ref: str) -> dict:  # called from the page as server.read_document
+        return h.read_document(ref)
 
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=360):
@@ -614,13 +628,13 @@ def wire_chat(h: Handlers, c: ChatTab) -> None:
     """Ask (typed, an example, a follow-up), keep the conversation in the browser, vote and comment."""
     chat = dict(
         inputs=[c.box, c.chatbot, c.turns, c.year, c.doc],
-        outputs=[c.box, c.chatbot, c.turns, c.sources],
+        outputs=[c.box, c.chatbot, c.turns, c.sources, c.stored],
         show_progress="hidden",
     )
     after = dict(
         fn=h.after_answer,
-        inputs=[c.chatbot, c.turns],
-        outputs=[c.followups, c.export, c.stored],
+        inputs=[c.turns],
+        outputs=[c.followups, c.export],
         api_visibility="private",
     )
     gr.on([c.box.submit, c.send.click], h.chat, **chat, api_name="chat", validator=h.check).then(**after)

@@ -64,10 +64,16 @@ def text_of(message: dict) -> str:
     return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
 
 
+def newest(panel: str) -> str:
+    """The newest answer's group of the sources panel (the panel keeps every answer's sources)."""
+    return panel.split('<div class="xqa-turn xqa-sources"')[-1]
+
+
 def chat(client: Client, question: str, year: str = "", doc: str = "") -> tuple[list[dict], str]:
-    """Ask through the chat endpoint (history comes from the session); the messages and the sources panel."""
-    _, messages, sources = client.predict(question, [], year, doc, api_name="/chat")
-    return messages, sources
+    """Ask through the chat endpoint (history comes from the session); the messages and the newest sources."""
+    _, messages, panel, kept = client.predict(question, [], year, doc, api_name="/chat")
+    assert f'id="xqa-turn-{kept["turns"][-1]["id"]}"' in panel  # the browser keeps what the page shows
+    return messages, newest(panel)
 
 
 def like(client: Client, message_index: int, liked: bool) -> None:
@@ -100,7 +106,7 @@ def like(client: Client, message_index: int, liked: bool) -> None:
 
 def test_chat_streams_an_answer_with_a_cited_highlighted_source(client: Client):
     job = client.submit("2019年社会消费品零售总额是多少？", [], "", "", api_name="/chat")
-    _, messages, sources = job.result(timeout=60)
+    _, messages, sources, _ = job.result(timeout=60)
     answer = text_of(messages[-1])
     assert messages[-1]["role"] == "assistant" and "1089" in answer
     assert 'class="xqa-ref' in answer and "[1]" in answer
@@ -179,8 +185,9 @@ def test_parallel_questions_get_the_same_answers_as_one_by_one(client: Client):
 # ---------------------------------------------------------------- documents
 
 
-def test_uploads_are_refused_when_no_admin_token_is_configured(client: Client, shared: tuple[Settings, str],
-                                                               tmp_path: Path):
+def test_uploads_are_refused_when_no_admin_token_is_configured(
+    client: Client, shared: tuple[Settings, str], tmp_path: Path
+):
     report = tmp_path / "2099-test-report.txt"
     report.write_text(NEW_REPORT, encoding="utf-8")
     status, *_ = client.predict("whatever", handle_file(str(report)), api_name="/add_document")
@@ -205,10 +212,10 @@ def test_admin_upload_makes_a_new_report_answerable(corpus_copy: Settings, tmp_p
             assert refusal in status
         assert not (settings.corpus_dir / report.name).exists()
 
-        status, _header, _years, _docs, table, _victims = client.predict(
+        status, upload, _header, _years, _docs, table, *_ = client.predict(
             "s3cret-token", handle_file(str(report)), api_name="/add_document"
         )
-        assert status.startswith("✅ 已添加 2099-test-report.txt")
+        assert status.startswith("**完成**：已添加 2099-test-report.txt") and upload["value"] is None  # the box emptied
         assert "2099-test-report.txt" in [row[3] for row in table["data"]]
         result = client.predict(NEW_QUESTION, api_name="/ask")
         assert "77" in result["answer"] and result["citations"][0]["source"] == "2099-test-report.txt"
@@ -216,10 +223,10 @@ def test_admin_upload_makes_a_new_report_answerable(corpus_copy: Settings, tmp_p
         assert "77座图书馆" in text_of(messages[-1]) and "2099年测试区政府工作报告" in sources
 
         status, *_ = client.predict("s3cret-token", handle_file(str(report)), api_name="/add_document")
-        assert status.startswith("❌") and "内容相同" in status  # a second upload is refused, not re-added
+        assert status.startswith("**未完成**") and "内容相同" in status  # a second upload is refused, not re-added
 
         status, *_ = client.predict("s3cret-token", "2099-test-report", api_name="/remove_document")
-        assert status.startswith("✅ 已删除")
+        assert status.startswith("**完成**：已删除")
         assert "77" not in client.predict(NEW_QUESTION, api_name="/ask")["answer"]
 
     log = (settings.var_dir / "admin.log").read_text(encoding="utf-8")
@@ -233,14 +240,25 @@ def test_admin_upload_makes_a_new_report_answerable(corpus_copy: Settings, tmp_p
 
 def test_evaluation_tab_runs_a_test_set(client: Client, tmp_path: Path):
     items = [json.loads(line) for line in (ROOT / "testsets" / "dev_qa.jsonl").open()][:3]
-    items.append({"id": "wrong-gold", "question": "2019年社会消费品零售总额是多少？", "answer": "12345亿元",
-                  "type": "number", "evidence": []})
+    items.append(
+        {
+            "id": "wrong-gold",
+            "question": "2019年社会消费品零售总额是多少？",
+            "answer": "12345亿元",
+            "type": "number",
+            "evidence": [],
+        }
+    )
     testset = tmp_path / "mini.jsonl"
     testset.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
     summary, chart, failures, report_md = client.predict(handle_file(str(testset)), api_name="/evaluate")
-    rows = {row[0]: row[1] for row in summary["data"]}
-    assert rows["题目数"] == "4" and float(rows["回答正确率"]) <= 0.75
-    assert Path(chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = {row[0]: row[1:] for row in summary["data"]}
+    assert rows["题目数"][0] == "4" and rows["回答正确率"][0].endswith("%")
+    assert float(rows["回答正确率"][0].rstrip("%")) <= 75
+    assert all(explain for _, explain in rows.values())  # every metric explained in one line
+    plotted = {tuple(row[:2]) for row in chart["value"]["data"]}
+    assert chart["value"]["columns"] == ["题型", "指标", "百分比"]
+    assert any(kind == "数值" and metric == "回答正确率" for kind, metric in plotted)  # Chinese type and metric
     assert "wrong-gold" in failures and "12345亿元" in failures and "1089" in failures
     assert "# QA evaluation report" in Path(report_md).read_text(encoding="utf-8")
 
@@ -250,6 +268,30 @@ def test_evaluation_tab_runs_a_test_set(client: Client, tmp_path: Path):
         client.predict(handle_file(str(broken)), api_name="/evaluate")
 
 
+# ---------------------------------------------------------------- start-up
+
+
+@pytest.mark.parametrize("how", ["--port", "XQA_PORT", "GRADIO_SERVER_PORT"])
+def test_a_taken_port_is_said_in_one_line_with_how_to_choose_another(how: str, tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in ("XQA_PORT", "GRADIO_SERVER_PORT")}
+        env |= {"XQA_INDEX_DIR": str(tmp_path / "no-index"), "XQA_HOST": "127.0.0.1"}  # nothing may be built
+        args = [sys.executable, "app.py"]
+        if how == "--port":
+            args += ["--port", str(port)]
+        else:
+            env[how] = str(port)
+        done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines == [lines[-1]] and f"端口 {port} 已被占用" in lines[0], done.stderr
+    assert "--port" in lines[0] and "XQA_PORT" in lines[0] and "Traceback" not in done.stderr
+    assert not (tmp_path / "no-index").exists()  # said before any index build
+
+
 # ---------------------------------------------------------------- first start
 
 
@@ -257,13 +299,22 @@ def test_first_start_builds_the_index_with_progress_then_serves(tmp_path: Path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "2099-test-report.txt").write_text(NEW_REPORT, encoding="utf-8")
-    env = {**os.environ, "XQA_CORPUS_DIR": str(corpus), "XQA_INDEX_DIR": str(tmp_path / "index"),
-           "XQA_VAR_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "XQA_CORPUS_DIR": str(corpus),
+        "XQA_INDEX_DIR": str(tmp_path / "index"),
+        "XQA_VAR_DIR": str(tmp_path / "var"),
+    }
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with (tmp_path / "stderr.txt").open("w") as err:
-        server = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=err)
+        server = subprocess.Popen(
+            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
         try:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline and server.poll() is None:
@@ -278,4 +329,5 @@ def test_first_start_builds_the_index_with_progress_then_serves(tmp_path: Path):
             server.terminate()
             server.wait(timeout=30)
     assert (tmp_path / "index" / "current").is_dir()
-    assert "100%" in (tmp_path / "stderr.txt").read_text()  # the build's tqdm bars
+    console = (tmp_path / "stderr.txt").read_text()
+    assert "首次启动：正在为 1 份报告建立索引，约需 1 分钟" in console  # one line saying what happens and how long

@@ -35,7 +35,7 @@
   // 在原文中查看: the whole report, scrolled to the passage, evidence marked; it can be downloaded as text.
   const openReport = async (button) => {
     const {chunk, start, end} = button.dataset;
-    const doc = await window.xqaServer.read_document(chunk, Number(start), Number(end));
+    const doc = await window.xqaServer.read_document(JSON.stringify({chunk, start: +start, end: +end}));
     closeOverlays();
     const overlay = document.createElement("div");
     overlay.className = "xqa-overlay";
