@@ -88,6 +88,10 @@ class Extractor:
         if not candidates:
             return Draft((), 0.0, "period")
         fitting = [c for c in candidates if _year_fits(q, c)]
+        if q.figure and fitting:  # only a sentence with the asked class of figure can answer
+            fitting = [c for c in fitting if has_figure_of(c.sentence.text, q.figure)]
+            if not fitting:
+                return Draft((), max(c.cover for c in candidates), "indicator")
         if not fitting:
             return Draft((), max(c.cover for c in candidates), "year")
         best, start, end, support = _best_answer(q, fitting, self)

@@ -261,7 +261,8 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
     if draft.reason == "report_silent":
         return "该报告中没有写明所问的这一点（报告人、会议或日期）"
     if draft.reason == "indicator":
-        asked = {"rate": "增速或变化幅度", "share": "比重", "money": "金额"}.get(q.figure, "这项指标")
+        asked = {"rate": "增速或变化幅度", "average_rate": "年均增速", "share": "比重", "money": "金额"}
+        asked = asked.get(q.figure, "这项指标")
         return f"现有报告中未找到{years}所问的{asked}（相近内容是其他口径的数字，不能代替）"
     if draft.reason == "place":
         return "现有报告只涉及西城区，未找到所问地区的相关信息"

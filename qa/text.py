@@ -56,17 +56,23 @@ def has_figure(text: str) -> bool:
 
 
 # Which figures can answer what is asked: a rate of change or a share is a percentage
-# (or percentage points, or a multiple) or an amount stated as a change ("增加306.5亿元");
-# a sum of money is in 元.
-_RATE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|个百分点|倍)|(?:增加|增长|提高|减少|下降|降低)了?\s*\d")
+# (or percentage points) or an amount stated as a change ("增加306.5亿元"); a multiple
+# ("是2011年的1.48倍") compares with another year and is no rate; a sum of money is in 元.
+_RATE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|个百分点)|(?:增加|增长|提高|减少|下降|降低)了?\s*\d")
 _MONEY_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*[万亿千百]?元")
-FIGURE_CLASSES = {"rate": _RATE_FIGURE, "share": _RATE_FIGURE, "money": _MONEY_FIGURE}
+# An annual average over a period ("年均增长8.2%") is not one year's change, and one year's is not an average.
+_AVERAGE_FIGURE = re.compile(r"(?:年均|年平均|平均每年)[^\d，,。；;]{0,6}\d+(?:\.\d+)?\s*(?:%|％|个百分点)?")
+FIGURE_CLASSES = {"rate": _RATE_FIGURE, "share": _RATE_FIGURE, "money": _MONEY_FIGURE, "average_rate": _AVERAGE_FIGURE}
 
 
 def has_figure_of(text: str, wanted: str) -> bool:
     """Whether ``text`` states a figure of the wanted class ("" = any figure)."""
     pattern = FIGURE_CLASSES.get(wanted)
-    return has_figure(text) if pattern is None else pattern.search(text) is not None
+    if pattern is None:
+        return has_figure(text)
+    if wanted == "rate":
+        text = _AVERAGE_FIGURE.sub(" ", text)
+    return pattern.search(text) is not None
 
 
 def is_enumeration(text: str) -> bool:

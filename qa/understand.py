@@ -61,7 +61,7 @@ _FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "rate",
         re.compile(
-            r"增速|增幅|增长率|降幅|涨幅|下降率|降低率|百分之几|几个百分点|年均增长|"
+            r"增速|增幅|增长率|降幅|涨幅|下降率|降低率|百分之几|几个百分点|年均增长|增长目标|"
             r"(?:增长|下降|提高|降低|减少)了?(?:多少|几)(?![亿万元个座处家条所项人户件名张辆])"
         ),
     ),
@@ -70,7 +70,11 @@ _FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def figure_asked(text: str) -> str:
-    return next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
+    """The class of figure a number question asks for ("" when any figure may answer)."""
+    figure = next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
+    if figure == "rate" and re.search(r"年均|年平均|平均每年", text):
+        return "average_rate"
+    return figure
 
 
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")

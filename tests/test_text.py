@@ -30,3 +30,14 @@ def test_sentences_and_clauses_keep_offsets() -> None:
 def test_enumeration_needs_the_list_comma() -> None:
     assert is_enumeration("建设图书馆、博物馆和文化站")
     assert not is_enumeration("建设图书馆和博物馆")
+
+
+def test_figure_classes() -> None:
+    from qa.text import has_figure_of
+
+    assert has_figure_of("税收增长6.2%", "rate") and has_figure_of("比上年增加12亿元", "rate")
+    assert not has_figure_of("税收达到420亿元", "rate")  # a level is no rate
+    assert not has_figure_of("是2025年的1.3倍", "rate")  # a multiple of another year is no rate
+    assert not has_figure_of("五年间年均增长7.5%", "rate") and has_figure_of("五年间年均增长7.5%", "average_rate")
+    assert has_figure_of("投入资金3.2亿元", "money") and not has_figure_of("压减50%", "money")
+    assert has_figure_of("新建12处", "") and not has_figure_of("稳步推进", "")
