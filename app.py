@@ -145,9 +145,7 @@ class Handlers:
             return [gr.validate(False, str(exc)), *[gr.validate(True, "")] * len(context)]
         return [gr.validate(True, "")] * (1 + len(context))
 
-    def chat(
-        self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str
-    ) -> Iterator[tuple]:
+    def chat(self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str) -> Iterator[tuple]:
         """Answer with earlier questions as context, streaming the text, then show its sources.
 
         Only the first update empties the input box, so a next question typed meanwhile is kept.
@@ -155,7 +153,8 @@ class Handlers:
         shown = web.question_markdown(question, self.settings.max_question_chars)
         messages = [*messages, {"role": "user", "content": shown}]
         panel = [t["sources"] for t in turns]
-        yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING, gr.skip()
+        wait = (gr.skip(),) * 3  # follow-ups, export and the browser's copy change with the finished answer only
+        yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING, *wait
         answer = self.live.assistant.ask(
             question,
             history=[t["question"] for t in turns],
@@ -165,17 +164,20 @@ class Handlers:
         key = uuid.uuid4().hex[:12]
         for shown in web.stream_prefixes(answer.answer):
             partial = {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}
-            yield gr.skip(), [*messages, partial], turns, gr.skip(), gr.skip()
+            yield gr.skip(), [*messages, partial], turns, gr.skip(), *wait
             time.sleep(STREAM_DELAY_S)
         messages.append({"role": "assistant", "content": web.answer_markdown(answer, key=key)})
         sources = web.sources_html(answer, key, self.live.library, len(turns) + 1)
         turn = {**web.turn_record(answer, key, sources), "follow_ups": follow_ups(answer, self.live.library)}
         turns = [*turns, turn]
-        yield gr.skip(), messages, turns, web.panel_html([*panel, sources]), _kept(messages, turns)
-
-    def after_answer(self, turns: list[dict]) -> tuple:
-        """What follows a finished answer: its suggested follow-ups and the export file."""
-        return self._extras(turns)
+        yield (
+            gr.skip(),
+            messages,
+            turns,
+            web.panel_html([*panel, sources]),
+            *self._extras(turns),
+            _kept(messages, turns),
+        )
 
     def _extras(self, turns: list[dict]) -> tuple:
         asks = turns[-1].get("follow_ups", []) if turns else []
@@ -628,20 +630,14 @@ def wire_chat(h: Handlers, c: ChatTab) -> None:
     """Ask (typed, an example, a follow-up), keep the conversation in the browser, vote and comment."""
     chat = dict(
         inputs=[c.box, c.chatbot, c.turns, c.year, c.doc],
-        outputs=[c.box, c.chatbot, c.turns, c.sources, c.stored],
+        outputs=[c.box, c.chatbot, c.turns, c.sources, c.followups, c.export, c.stored],
         show_progress="hidden",
     )
-    after = dict(
-        fn=h.after_answer,
-        inputs=[c.turns],
-        outputs=[c.followups, c.export],
-        api_visibility="private",
-    )
-    gr.on([c.box.submit, c.send.click], h.chat, **chat, api_name="chat", validator=h.check).then(**after)
+    gr.on([c.box.submit, c.send.click], h.chat, **chat, api_name="chat", validator=h.check)
     for dataset in (c.examples, c.followups):  # clicking a suggested question asks it
         dataset.click(lambda sample: sample[0], inputs=dataset, outputs=c.box, api_visibility="private").then(
             h.chat, **chat, api_visibility="private"
-        ).then(**after)
+        )
     c.box.change(None, inputs=c.box, js=COUNTER_JS % ((h.settings.max_question_chars,) * 3))
     cleared = [c.box, c.chatbot, c.turns, c.sources, c.followups, c.export, c.stored]
     c.new.click(h.new_conversation, outputs=cleared, api_visibility="private")

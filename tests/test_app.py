@@ -71,7 +71,7 @@ def newest(panel: str) -> str:
 
 def chat(client: Client, question: str, year: str = "", doc: str = "") -> tuple[list[dict], str]:
     """Ask through the chat endpoint (history comes from the session); the messages and the newest sources."""
-    _, messages, panel, kept = client.predict(question, [], year, doc, api_name="/chat")
+    _, messages, panel, _follow_ups, _export, kept = client.predict(question, [], year, doc, api_name="/chat")
     assert f'id="xqa-turn-{kept["turns"][-1]["id"]}"' in panel  # the browser keeps what the page shows
     return messages, newest(panel)
 
@@ -106,7 +106,7 @@ def like(client: Client, message_index: int, liked: bool) -> None:
 
 def test_chat_streams_an_answer_with_a_cited_highlighted_source(client: Client):
     job = client.submit("2019年社会消费品零售总额是多少？", [], "", "", api_name="/chat")
-    _, messages, sources, _ = job.result(timeout=60)
+    _, messages, sources, *_ = job.result(timeout=60)
     answer = text_of(messages[-1])
     assert messages[-1]["role"] == "assistant" and "1089" in answer
     assert 'class="xqa-ref' in answer and "[1]" in answer
