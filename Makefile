@@ -1,12 +1,18 @@
 # The two commands a fresh machine needs: `make run` (the app) and `make test` (the tests).
-PY ?= python3
-STAMP := .cache/deps.stamp
-DEV_STAMP := .cache/dev-deps.stamp
+# Both create and use the project's virtual environment `.venv`; nothing is installed into the
+# system interpreter.  PYTHON picks the interpreter the environment is made from.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.deps.stamp
+DEV_STAMP := $(VENV)/.dev-deps.stamp
 
 .PHONY: run test lint eval bench
 
-$(STAMP): requirements.txt
-	mkdir -p .cache
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install torch==2.13.0
 	$(PY) -m pip install -r requirements.txt
 	touch $@
@@ -17,7 +23,7 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 	touch $@
 
 run: $(STAMP)
-	$(PY) app.py
+	$(PY) app.py $(ARGS)
 
 test: $(DEV_STAMP)
 	$(PY) -m ruff check .

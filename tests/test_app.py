@@ -292,6 +292,16 @@ def test_a_taken_port_is_said_in_one_line_with_how_to_choose_another(how: str, t
     assert not (tmp_path / "no-index").exists()  # said before any index build
 
 
+def test_make_installs_into_the_project_venv_only():
+    plan = subprocess.run(["make", "-n", "-B", "run", "test"], cwd=ROOT, capture_output=True, text=True, check=True)
+    lines = plan.stdout.splitlines()
+    assert lines[0] == "python3 -m venv .venv"
+    installs = [line for line in lines if "pip install" in line]
+    assert installs[0] == ".venv/bin/python -m pip install torch==2.13.0"  # torch first, then the requirements
+    assert all(line.startswith(".venv/bin/python -m pip install") for line in installs)
+    assert ".venv/bin/python app.py " in lines and ".venv/bin/python -m pytest" in lines
+
+
 # ---------------------------------------------------------------- first start
 
 
