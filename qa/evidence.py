@@ -102,7 +102,7 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
         return bool(own & wanted)
     period = period_years(chunk, doc)
     if not period:
-        return False
+        return not (doc.years or doc.plan_years)  # a document of unknown years is not vetoed, a yearless part of a dated one is
     if period <= wanted:
         return True
     as_of_end = _AS_OF_END.search(sentence.text) and not _CUMULATIVE.search(sentence.text)

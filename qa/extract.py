@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .evidence import is_plan_span, year_fits
 from .match import Idf
 from .retrieve import Passage
-from .text import SEMICOLONS, Span, clauses, has_figure_of, is_enumeration, sentences, spans
+from .text import SEMICOLONS, Span, clauses, enumeration_items, has_figure_of, is_enumeration, sentences, spans
 from .understand import Question
 from .weights import DEFAULT, Weights
 
@@ -160,7 +160,10 @@ def _kind_bonus(q: Question, text: str, w: Weights) -> float:
     if q.kind == "number":
         return w.figure_bonus if has_figure_of(text, q.figure) else -w.no_figure_penalty
     if q.kind == "list":
-        return w.enumeration_bonus if is_enumeration(text) else -w.no_enumeration_penalty
+        if not is_enumeration(text):
+            return -w.no_enumeration_penalty
+        exact = q.count is not None and enumeration_items(text) == q.count
+        return w.enumeration_bonus + (w.list_count_bonus if exact else 0.0)
     if q.kind == "fact" and _DEFINITION.search(text):
         return w.definition_bonus
     return 0.0

@@ -47,9 +47,13 @@ def _keep_heads(fused: list[tuple[int, float]], rankings: list[list[int]], n: in
 
 
 def docs_for_years(index: Index, years: tuple[int, ...]) -> list[str]:
-    """Documents that report on or plan for any of the years."""
+    """Documents that report on or plan for any of the years, and those whose years are unknown.
+
+    An unknown year never hides a document: it only loses the year check's help.
+    """
     wanted = set(years)
-    return [d.doc_id for d in index.docs.values() if wanted & (set(d.years) | set(d.plan_years))]
+    spans = {d.doc_id: set(d.years) | set(d.plan_years) for d in index.docs.values()}
+    return [doc_id for doc_id, span in spans.items() if wanted & span or not span]
 
 
 class Retriever:

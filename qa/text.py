@@ -78,3 +78,21 @@ def has_figure_of(text: str, wanted: str) -> bool:
 def is_enumeration(text: str) -> bool:
     """Whether a text lists items (at least two, joined by the list comma)."""
     return ENUMERATION_MARK in text
+
+
+_CN_NUMBER = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def small_number(word: str) -> int | None:
+    """1-10 written as a digit or a Chinese numeral, else None."""
+    if word.isdigit():
+        return int(word)
+    return _CN_NUMBER.get(word)
+
+
+def enumeration_items(text: str) -> int:
+    """How many items a 、-joined enumeration lists (its last item may follow 和/及/以及)."""
+    if ENUMERATION_MARK not in text:
+        return 0
+    items = text.split(ENUMERATION_MARK)
+    return len(items) + (1 if re.search(r"和|及|以及", items[-1]) else 0)

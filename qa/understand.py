@@ -14,6 +14,7 @@ from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
 from .normalize import normalise_question
 from .spelling import Speller
 from .text import YEAR_RE as _YEAR_RE
+from .text import small_number
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
@@ -69,6 +70,15 @@ _FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+_COUNT_ASKED = re.compile(r"哪([一二两三四五六七八九十\d])[个项类大条种家所座]|([一二两三四五六七八九十\d])(?:大|个|项|类|条|种)[^，,。？?]{0,12}(?:是哪|有哪|分别|包括|是什么)")
+
+
+def items_asked(text: str) -> int | None:
+    """The number of items a list question names ("哪四个", "三大系列活动是哪些")."""
+    m = _COUNT_ASKED.search(text)
+    return small_number(m.group(1) or m.group(2)) if m else None
+
+
 def figure_asked(text: str) -> str:
     """The class of figure a number question asks for ("" when any figure may answer)."""
     figure = next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
@@ -108,6 +118,7 @@ class Question:
     wants_actual: bool = False
     terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
     figure: str = ""  # the class of figure asked for: "rate", "share", "money" or "" (any)
+    count: int | None = None  # how many items a list question expects ("三大…是哪些", "哪四个")
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
@@ -276,6 +287,9 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         kind = context.kind if kind == "fact" else kind
     elif context is not None and not years and _refers_back(text):
         years = context.years
+    doc_years = parse_doc_years(text) or (context.doc_years if context else ())
+    if doc_years and not years:  # "2014年的报告里说上一年…": years relative to the named report
+        years = _relative_years(text, doc_years)
     return Question(
         text=text,
         years=years,
@@ -284,8 +298,9 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         wants_actual=wants_actual,
         terms=terms,
         figure=figure_asked(text) if kind == "number" else "",
+        count=items_asked(text) if kind == "list" else None,
         other_places=tuple(p for p in OTHER_PLACES if p in text),
-        doc_years=parse_doc_years(text) or (context.doc_years if context else ()),
+        doc_years=doc_years,
     )
 
 
@@ -323,6 +338,19 @@ def _retopic(context: Question, years: tuple[int, ...], follow_up: str) -> str:
         ask = _ASK_TAIL.search(context.text)
         text = f"{topic}{ask.group() if ask else '？'}"
     return _rewrite(text, years, follow_up) if years else text
+
+
+_LAST_YEAR = re.compile(r"上一年|上年|去年|前一年|头一年")
+_SAME_YEAR = re.compile(r"今年|当年|本年|这一年")
+
+
+def _relative_years(text: str, doc_years: tuple[int, ...]) -> tuple[int, ...]:
+    """"上一年" / "当年" in a question that names a report by its delivery year."""
+    if _LAST_YEAR.search(text):
+        return tuple(y - 1 for y in doc_years)
+    if _SAME_YEAR.search(text):
+        return doc_years
+    return ()
 
 
 def _refers_back(text: str) -> bool:

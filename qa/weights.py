@@ -32,6 +32,7 @@ class Weights:
     no_figure_penalty: float = 0.1  # … and one without any figure is rarely its answer
     enumeration_bonus: float = 0.15  # a list question wants a sentence with 、-joined items
     no_enumeration_penalty: float = 0.1  # … and a sentence without them lists nothing
+    list_count_bonus: float = 0.1  # "哪四个": an enumeration of exactly that many items (no change on the tuning sets at 0-0.2)
     definition_bonus: float = 0.08  # "是指/即" sentences answer "是什么意思"
     plan_bonus_prose: float = 0.2  # a plan question is answered by a plan sentence of the report itself
     plan_bonus_table: float = 0.15  # … a task table restating the plan comes second

@@ -107,3 +107,10 @@ def test_a_follow_up_with_a_new_topic_replaces_it_and_keeps_the_year() -> None:
     assert q.terms[0][0].startswith("口袋公园") and not any("停车位" in t[0] for t in q.terms)
     again = analyse("那2029年呢？", q)
     assert again.text.startswith("2029年口袋公园") and again.years == (2029,)
+
+
+def test_relative_years_of_a_named_report_and_list_counts() -> None:
+    assert analyse("2031年的报告里说上一年新增了多少停车位？").years == (2030,)
+    assert analyse("2031年报告里说当年要新建多少口袋公园？").years == (2031,)
+    assert analyse("三大片区是哪些？").count == 3 and analyse("重点街区是哪四个？").count == 4
+    assert analyse("有哪些文化设施？").count is None
