@@ -15,6 +15,7 @@ after each engine, so an interrupted run keeps what it measured.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -96,6 +97,9 @@ def engine_settings(base: Settings, engine: str) -> tuple[Settings, str | None]:
         if not cpu_has_bf16():
             return base, "skipped: this CPU has no avx512_bf16/amx_bf16 (torch would emulate bf16, slower than fp32)"
         return base, "skipped: bf16 CPU found, but this benchmark has no bf16 engine yet"
+    needs = {"onnx": "onnxruntime", "onnx-int8": "onnxruntime", "openvino": "openvino"}.get(name)
+    if needs and importlib.util.find_spec(needs) is None:
+        return base, f"skipped: {needs} is not installed"
     return base.replace(embed_backend=name, embed_threads=n, build_threads=n), None
 
 
