@@ -489,3 +489,76 @@ def test_follow_ups_ask_the_other_figures_and_the_same_figure_in_other_years():
     answer = _answer("全区图书借阅量达到560万人次[1]", [citation], question="2031年全区图书借阅量是多少？")
     assert follow_ups(answer, library) == ["2031年区级公共文化支出是多少？", "2029年全区图书借阅量是多少？"]
     assert end  # the evidence is the whole sentence: both figures are in it
+
+
+# ---------------------------------------------------------------- year labels
+
+
+def test_a_passage_is_labelled_with_what_it_is_about_not_with_its_reports_review_years():
+    doc = DocMeta(
+        "r2032",
+        "r2032.txt",
+        "2032年报告",
+        year=2032,
+        years=(2027, 2028, 2029, 2030, 2031),
+        plan_years=(2032,),
+        date="2032-01-10",
+    )
+    table = DocMeta("t", "t.txt", "任务表", kind="task_table", year=2033, years=(2032,))
+    library = Library(SimpleNamespace(docs={"r2032": doc, "t": table}, texts={}, chunks=[]))
+
+    def about(doc_id: str, *section: str) -> str:
+        return library.about(Chunk(chunk_id="x", doc_id=doc_id, start=0, end=1, text="x", section=section))
+
+    assert about("r2032", "一、2031年工作回顾", "（一）经济") == "回顾 2031"
+    assert about("r2032", "一、过去五年工作回顾") == "回顾 2027–2031"
+    assert about("r2032", "二、2032年重点工作安排", "（一）经济") == "计划 2032"
+    assert about("r2032", "二、今年的主要任务") == "计划 2032"
+    assert about("t", "民生保障") == "完成情况 2032"
+    assert about("r2032", "封面") == ""
+    plan = Chunk(
+        chunk_id="p", doc_id="r2032", start=0, end=8, text="新建公园十座。", section=("二、2032年重点工作安排",)
+    )
+    library = Library(SimpleNamespace(docs={"r2032": doc}, texts={"r2032": plan.text}, chunks=[plan]))
+    citation = Citation(
+        n=1,
+        doc_id="r2032",
+        source="r2032.txt",
+        title="2032年报告",
+        year="2027–2031",
+        section="二、2032年重点工作安排",
+        text=plan.text,
+        start=0,
+        end=7,
+    )
+    html = web.sources_html(_answer("新建公园十座[1]", [citation]), "k", library, 1)
+    assert "计划 2032 · 二、2032年重点工作安排" in html and "2027–2031" not in html
+
+
+def test_the_header_and_the_year_filter_cover_planned_years_too():
+    index = _fake_index()
+    index.docs["2017-work-report"] = DocMeta(
+        "2017-work-report", "2017-work-report.txt", "2017年报告", year=2017, years=(2012, 2016), plan_years=(2017, 2021)
+    )
+    assert web.covered_years(index) == [2012, 2013, 2016, 2017, 2020, 2021]
+    assert [v for _, v in web.year_choices(index)[1:3]] == ["2021", "2020"]
+    assert "内容涉及 2012–2021 年" in web.header_html(index)
+
+
+def test_a_task_row_suggests_the_column_not_yet_asked():
+    chunk = _row_chunk()
+    library = Library(SimpleNamespace(docs={}, texts={}, chunks=[chunk]))
+    unit = ROW_TEXT.index("区民政局")
+    citation = Citation(
+        n=1,
+        doc_id="tasks",
+        source="tasks.txt",
+        title="任务表",
+        year="2020",
+        section="民生保障",
+        text=ROW_TEXT,
+        start=unit,
+        end=unit + 4,
+    )
+    answer = _answer("区民政局[1]", [citation], question="新建社区食堂二十家由哪个单位牵头？")
+    assert follow_ups(answer, library) == ["“新建社区食堂二十家”的完成情况如何？"]

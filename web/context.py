@@ -9,9 +9,11 @@ holds) and from it the section path, the row fields and the surrounding text.
 from __future__ import annotations
 
 from index import Chunk, DocMeta, Index
+from index.meta import section_about
 
 from .markup import escape_html, highlight
 
+ROLE_LABELS = {"review": "回顾", "plan": "计划", "status": "完成情况"}  # what a section's figures are
 # A task-table row as the reader knows it, in the order the table prints its columns.
 FIELD_LABELS = {"category": "类别", "number": "序号", "task": "任务", "lead_units": "牵头单位", "status": "完成情况"}
 
@@ -33,6 +35,20 @@ class Library:
 
     def doc(self, doc_id: str) -> DocMeta | None:
         return self.index.docs.get(doc_id)
+
+    def about(self, chunk: Chunk) -> str:
+        """What the passage is about, e.g. '回顾 2013', '计划 2014', '完成情况 2020' ('' when unknown).
+
+        Read off the section headings by ``index.meta.section_about``, the rule the index and the
+        answering core use too, so a "2017年重点工作安排" passage is labelled 计划 2017, not with the
+        years its report reviews.
+        """
+        doc = self.doc(chunk.doc_id)
+        about = section_about(chunk.section, doc) if doc else None
+        if about is None or about.role not in ROLE_LABELS or not about.years:
+            return ""
+        lo, hi = min(about.years), max(about.years)
+        return f"{ROLE_LABELS[about.role]} {lo}" if lo == hi else f"{ROLE_LABELS[about.role]} {lo}–{hi}"
 
     def report_view(self, chunk_id: str, start: int, end: int) -> dict[str, str]:
         """The whole report as HTML with the passage framed and its evidence marked (offsets into the passage).

@@ -116,8 +116,9 @@ def _card(badge: str, title: str, meta: str, body: str, preview: str, open_attrs
     )
 
 
-def _meta(year: str, section: str) -> str:
-    return " · ".join(x for x in (f"{year}年" if year else "", section) if x)
+def _meta(about: str, year: str, section: str) -> str:
+    """'回顾 2013 · 一、2013年工作回顾': what the passage is about (else its report's years), and where."""
+    return " · ".join(x for x in (about or (f"{year}年" if year else ""), section) if x)
 
 
 def _open_attrs(chunk_id: str | None, start: int, end: int) -> str:
@@ -139,14 +140,15 @@ def sources_html(answer: Answer, key: str = "", library: Library | None = None, 
         body = (row_html(chunk, c.start, c.end) if chunk else None) or highlight(c.text, c.start, c.end)
         attrs = _open_attrs(chunk.chunk_id if chunk else None, c.start, c.end)
         badge = f'<span class="xqa-badge">[{c.n}]</span>'
-        cards.append(_card(badge, c.title, _meta(c.year, c.section), body, c.quote, attrs, card_id(key, c.n)))
+        about = library.about(chunk) if library and chunk else ""
+        cards.append(_card(badge, c.title, _meta(about, c.year, c.section), body, c.quote, attrs, card_id(key, c.n)))
     if cards:
         head = f"引用来源（{len(cards)}）· 点击展开原文"
     else:
         for p in answer.passages[:MAYBE_SHOWN]:
             body = row_html(p.chunk, 0, 0) or escape_html(p.chunk.text)
             badge = '<span class="xqa-badge xqa-maybe">可能相关</span>'
-            meta = _meta(p.doc.years_label, " > ".join(p.chunk.section))
+            meta = _meta(library.about(p.chunk) if library else "", p.doc.years_label, " > ".join(p.chunk.section))
             cards.append(
                 _card(
                     badge,
@@ -222,10 +224,16 @@ def conversation_markdown(turns: list[dict], when: str) -> str:
 # ---------------------------------------------------------------- documents & filters
 
 
+def covered_years(index: Index) -> list[int]:
+    """Every year some report reviews, reports the status of, or plans for: the range the not-found message
+    names too (``qa.pipeline.not_found``), so the header, the year filter and that message agree."""
+    return sorted({y for d in index.docs.values() for y in (*d.years, *d.plan_years)})
+
+
 def header_html(index: Index) -> str:
     """The page banner, saying what the answers are drawn from, with the light/dark switch."""
-    years = sorted({y for d in index.docs.values() for y in d.years})
-    span = f"，内容涉及 {years[0]}–{years[-1]} 年" if years else ""
+    years = covered_years(index)
+    span = f"，内容涉及 {years[0]}–{years[-1]} 年（回顾与计划）" if years else ""
     return (
         '<div class="xqa-header"><div><h1>西城区政府工作报告 · 智能问答</h1>'
         f"<p>已收录 {len(index.docs)} 份报告{span}。每个回答都注明出处，点击引用即可查看原文。</p></div>"
@@ -235,8 +243,8 @@ def header_html(index: Index) -> str:
 
 
 def year_choices(index: Index) -> list[tuple[str, str]]:
-    """Dropdown (label, value) pairs: every year some report reports on; '' means all."""
-    years = sorted({y for d in index.docs.values() for y in d.years}, reverse=True)
+    """Dropdown (label, value) pairs: every year some report reviews or plans for, newest first; '' means all."""
+    years = covered_years(index)[::-1]
     return [("全部年份", ""), *((f"{y}年", str(y)) for y in years)]
 
 

@@ -116,8 +116,9 @@ def follow_ups(answer: Answer, library: Library, limit: int = FOLLOW_UPS_SHOWN) 
             out += [Figure(f.indicator, f.figure, y).question for y in _nearest(library.years, f.year)]
         chunk = library.chunk(c.doc_id, c.text)
         task = chunk.fields.get("task", "").rstrip("。；;") if chunk else ""
-        if task and len(task) <= 24:
-            out += [f"“{task}”的完成情况如何？", f"“{task}”由哪个单位牵头？"]
+        if task and len(task) <= 24:  # the row's other column: not the one just asked about
+            row = {"完成": f"“{task}”的完成情况如何？", "牵头": f"“{task}”由哪个单位牵头？"}
+            out += [q for word, q in row.items() if not any(word in a for a in asked)]
     return _unique((q for q in out if q not in asked), limit)
 
 
