@@ -276,8 +276,16 @@ def _possibly_related_note() -> str:
 
 
 def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
-    """'差多少' across two sides: computed from the two cited figures when their units agree."""
-    if len(drafts) != 2 or not DIFF_RE.search(q.text):
+    """The difference of two sides' figures, when their units agree.
+
+    Always for one indicator asked for two years (a comparison across years is
+    what such a question is for); for other pairs of sides only when asked ("差多少").
+    """
+    if len(drafts) != 2:
+        return ""
+    (first, _), (second, _) = drafts
+    across_years = bool(first.years and second.years and first.years != second.years and first.terms == second.terms)
+    if not across_years and not DIFF_RE.search(q.text):
         return ""
     values = []
     for _, draft in drafts:
