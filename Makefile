@@ -15,6 +15,7 @@ $(PY):
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install torch==2.13.0
 	$(PY) -m pip install -r requirements.txt
+	$(PY) -m index.convert  # the bundled model as a local sentence-transformers directory (once, ~1 min)
 	touch $@
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt
@@ -34,3 +35,4 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.embed

@@ -432,5 +432,9 @@ def ensure_converted(target: Path = DEFAULT_DIR) -> Path:
     return target
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m index.convert`: prepare the configured engine now (make does, at install)
+    from .config import Settings
+    from .embed import load_embedder
+
     print(ensure_converted())
+    print(load_embedder(Settings.from_env()).model_id)
