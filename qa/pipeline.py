@@ -201,6 +201,13 @@ def _apply_year_filter(q: Question, years: tuple[int, ...]) -> tuple[Question, s
 # ---------------------------------------------------------------- composing
 
 
+def _side_label(side: Question, drafts: list[tuple[Question, Draft]]) -> str:
+    """What tells the sides apart: their years, or (one year, "原定…最后…") target and actual."""
+    if len({s.years for s, _ in drafts}) == 1 and any(s.wants_plan for s, _ in drafts):
+        return "目标" if side.wants_plan else "实际"
+    return _label(side)
+
+
 def _label(side: Question) -> str:
     if not side.years:
         return ""
@@ -214,7 +221,7 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
     segments: list[str] = []
     cited: set[tuple[int, int, int]] = set()
     for side, draft in drafts:
-        label = _label(side) if len(drafts) > 1 else ""
+        label = _side_label(side, drafts) if len(drafts) > 1 else ""
         claims = [c for c in draft.claims if (c.passage.row, c.start, c.end) not in cited]
         if draft.claims and not claims:  # this side is answered by what an earlier side already said
             continue
