@@ -26,6 +26,8 @@ from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
+_COMPUTED = re.compile(r"[^。；]*（由(?:\[\d+\])+计算）")
+_MARKER_RE = re.compile(r"\[(\d+)\]")
 # A comparison question that asks how the two sides differ (amount, direction, or which is larger).
 DIFF_RE = re.compile(
     r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|下降了多少|提高了多少|变化|"
@@ -201,6 +203,13 @@ def _apply_year_filter(q: Question, years: tuple[int, ...]) -> tuple[Question, s
 # ---------------------------------------------------------------- composing
 
 
+def _side_label(side: Question, drafts: list[tuple[Question, Draft]]) -> str:
+    """What tells the sides apart: their years, or (one year, "原定…最后…") target and actual."""
+    if len({s.years for s, _ in drafts}) == 1 and any(s.wants_plan for s, _ in drafts):
+        return "目标" if side.wants_plan else "实际"
+    return _label(side)
+
+
 def _label(side: Question) -> str:
     if not side.years:
         return ""
@@ -214,7 +223,7 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
     segments: list[str] = []
     cited: set[tuple[int, int, int]] = set()
     for side, draft in drafts:
-        label = _label(side) if len(drafts) > 1 else ""
+        label = _side_label(side, drafts) if len(drafts) > 1 else ""
         claims = [c for c in draft.claims if (c.passage.row, c.start, c.end) not in cited]
         if draft.claims and not claims:  # this side is answered by what an earlier side already said
             continue
@@ -315,10 +324,11 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
 def numbers_supported(answer: Answer) -> bool:
     """Every figure of every cited claim appears in the passage it cites; every marker has a citation."""
     by_n = {c.n: c for c in answer.citations}
-    for segment, n in re.findall(r"([^\[\]]*)\[(\d+)\]", answer.answer):
-        citation = by_n.get(int(n))
-        if citation is None:
-            return False
+    quoted = _COMPUTED.sub("", answer.answer)  # a computed difference is no quote; its inputs are cited
+    if {int(n) for n in _MARKER_RE.findall(answer.answer)} - set(by_n):
+        return False
+    for segment, n in re.findall(r"([^\[\]]*)\[(\d+)\]", quoted):
+        citation = by_n[int(n)]
         claim = segment.split("：", 1)[-1]
         for m in NUMBER_RE.finditer(claim):
             if m.group() not in citation.text:
