@@ -604,7 +604,12 @@ def evaluation_tab() -> EvaluationTab:
         run = gr.Button("运行评测", variant="primary", scale=1)
     with gr.Row():
         summary = gr.Dataframe(
-            headers=["指标", "数值", "含义"], interactive=False, wrap=True, label="总体结果", scale=3
+            headers=["指标", "数值", "含义"],
+            interactive=False,
+            wrap=True,
+            label="总体结果",
+            scale=3,
+            column_widths=["30%", "14%", "56%"],
         )
         chart = gr.BarPlot(
             x="题型",

@@ -285,6 +285,28 @@ def test_follow_up_suggestions_come_from_the_cited_passage_and_ask_when_clicked(
     expect(page.locator('[data-testid="user"]').last).to_have_text(asks[0])
 
 
+def test_a_follow_up_that_changes_the_topic_replaces_it_and_keeps_the_year(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "2016年地区生产总值是多少？")
+    expect(last_answer(page)).to_contain_text("3480亿元")
+    ask(page, "那三级税收呢？")
+    expect(last_answer(page)).to_contain_text("理解为：2016年三级税收是多少")  # one clean question, not glued
+    expect(last_answer(page)).to_contain_text("4725亿元")
+    ask(page, "那2013年呢？")
+    expect(last_answer(page)).to_contain_text("理解为：2013年三级税收是多少")  # the rewrite does not grow
+    expect(last_answer(page)).to_contain_text("3771.9亿元")
+
+
+def test_a_lead_unit_is_labelled_and_a_long_paste_claims_once(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "“城市大脑”建设由哪个单位牵头？")
+    first_line = last_answer(page).locator("p").first.inner_text()
+    assert first_line.startswith("牵头单位："), first_line  # not a unit name glued to the text
+    ask(page, "请问2019年社会消费品零售总额是多少？" * 20)
+    answer = last_answer(page).locator("p").first.inner_text()
+    assert answer.count("1089亿元") == 1, answer  # the same claim from the same report once
+
+
 # ---------------------------------------------------------------- the conversation
 
 
@@ -563,7 +585,12 @@ def test_the_evaluation_tab_speaks_chinese_in_percentages(page: Page, app_url: t
     items = [
         {"id": "own-1", "question": "2019年社会消费品零售总额是多少？", "answer": "1089亿元", "type": "number"},
         {"id": "own-2", "question": "2019年社会消费品零售总额是多少？", "answer": "12345亿元", "type": "number"},
-        {"id": "own-3", "question": "2099年月球上有几座图书馆？", "answer": "报告中没有这项信息", "type": "unanswerable"},
+        {
+            "id": "own-3",
+            "question": "2099年月球上有几座图书馆？",
+            "answer": "报告中没有这项信息",
+            "type": "unanswerable",
+        },
     ]
     testset = tmp_path / "mini.jsonl"
     testset.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
