@@ -199,19 +199,31 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
 
 
 def from_english(text: str) -> str:
-    """An English question's phrases are put in the reports' Chinese terms; English function words go.
+    """An English question rewritten as one clean Chinese question of the reports' terms.
 
     Only for a question mostly in English: in a Chinese question a Latin name the
     reports also print ("万元GDP水耗") stays, and the lexicon adds its Chinese term.
+    The rewrite is years, then the topic terms, then what is asked ("是多少",
+    "哪个部门牵头", "完成了吗"); English words with no Chinese term are kept in
+    their order, so nothing the user typed is silently lost.
     """
     if not re.search(r"[A-Za-z]{3,}", text) or len(re.findall(r"[A-Za-z]", text)) < len(_CJK.findall(text)):
         return text
+    found: list[tuple[int, str]] = []
+    rest = re.sub(r"(?i)(?<=[a-z])'s\b|\b[a-z]\b", " ", text)  # possessives and one-letter words carry no topic
     for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
-        text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
-    text = re.sub(
-        r"(?i)(?<![a-z])[a-z]+(?![a-z])", lambda m: "" if m.group().lower() in ENGLISH_STOPWORDS else m.group(), text
-    )
-    return re.sub(r"\s+", " ", text).strip()
+        for m in re.finditer(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", rest):
+            found.append((m.start(), zh))
+        rest = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", lambda m: " " * len(m.group()), rest)
+    for m in re.finditer(r"(?i)(?<![a-z])[a-z]+(?![a-z])", rest):
+        if m.group().lower() not in ENGLISH_STOPWORDS:
+            found.append((m.start(), m.group()))
+    years = "".join(f"{y}年" for y in re.findall(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])", rest))
+    words = [w for _, w in sorted(found)]
+    asks = [w for w in words if _ASKS.search(w) or w.endswith(("牵头", "负责"))]
+    topic = "".join(w if re.match(r"[\u4e00-\u9fff]", w) else f" {w} " for w in words if w not in asks).strip()
+    ask = "".join(asks) or "是多少"
+    return re.sub(r"\s+", " ", f"{years}{topic}{ask}？")
 
 
 def with_year_marks(text: str) -> str:

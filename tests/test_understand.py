@@ -114,3 +114,16 @@ def test_relative_years_of_a_named_report_and_list_counts() -> None:
     assert analyse("2031年报告里说当年要新建多少口袋公园？").years == (2031,)
     assert analyse("三大片区是哪些？").count == 3 and analyse("重点街区是哪四个？").count == 4
     assert analyse("有哪些文化设施？").count is None
+
+
+@pytest.mark.parametrize(
+    ("english", "rewrite"),
+    [
+        ("What was Xicheng's GDP in 2031?", "2031年地区生产总值是多少？"),
+        ("How much were retail sales in 2031?", "2031年社会消费品零售总额多少？"),
+        ("What is the 2031 target for the registered unemployment rate?", "2031年目标城镇登记失业率是多少？"),
+    ],
+)
+def test_an_english_question_is_rewritten_as_one_clean_question(english: str, rewrite: str) -> None:
+    assert analyse(english).text == rewrite
+    assert analyse("2031年GDP是多少？").text == "2031年GDP是多少？"  # a Chinese question keeps its Latin names
