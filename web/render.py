@@ -224,15 +224,9 @@ def conversation_markdown(turns: list[dict], when: str) -> str:
 # ---------------------------------------------------------------- documents & filters
 
 
-def covered_years(index: Index) -> list[int]:
-    """Every year some report reviews, reports the status of, or plans for: the range the not-found message
-    names too (``qa.pipeline.not_found``), so the header, the year filter and that message agree."""
-    return sorted({y for d in index.docs.values() for y in (*d.years, *d.plan_years)})
-
-
 def header_html(index: Index) -> str:
     """The page banner, saying what the answers are drawn from, with the light/dark switch."""
-    years = covered_years(index)
+    years = index.covered_years()
     span = f"，内容涉及 {years[0]}–{years[-1]} 年（回顾与计划）" if years else ""
     return (
         '<div class="xqa-header"><div><h1>西城区政府工作报告 · 智能问答</h1>'
@@ -244,7 +238,7 @@ def header_html(index: Index) -> str:
 
 def year_choices(index: Index) -> list[tuple[str, str]]:
     """Dropdown (label, value) pairs: every year some report reviews or plans for, newest first; '' means all."""
-    years = covered_years(index)[::-1]
+    years = index.covered_years()[::-1]
     return [("全部年份", ""), *((f"{y}年", str(y)) for y in years)]
 
 
