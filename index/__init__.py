@@ -5,7 +5,7 @@ from .config import Settings
 from .embed import Embedder, load_embedder
 from .keyword import KeywordIndex, normalize, tokenize
 from .load import SUPPORTED_SUFFIXES, LoadError
-from .schema import Chunk, DocMeta, Document
+from .schema import Chunk, DocMeta, Document, covered_years
 from .store import BuildReport, Index, IndexUnavailable, build_faiss, build_index, choose_index_type, load_index, status
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "build_faiss",
     "build_index",
     "choose_index_type",
+    "covered_years",
     "load_embedder",
     "load_index",
     "normalize",

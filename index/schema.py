@@ -8,6 +8,7 @@ stored in the index directory.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,14 @@ class DocMeta:
             return str(self.year or "")
         lo, hi = min(self.years), max(self.years)
         return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def covered_years(docs: Iterable[DocMeta]) -> list[int]:
+    """Every year some document reviews, reports the status of, or plans for.
+
+    The one range the chat header, the year filter and the not-found message all name.
+    """
+    return sorted({y for d in docs for y in (*d.years, *d.plan_years)})
 
 
 @dataclass(frozen=True)

@@ -145,13 +145,6 @@ class Index:
         self.faiss = faiss_index
         self.keyword = keyword
 
-    def covered_years(self) -> list[int]:
-        """Every year some document reviews, reports the status of, or plans for.
-
-        The one range the chat header, the year filter and the not-found message all name.
-        """
-        return sorted({y for d in self.docs.values() for y in (*d.years, *d.plan_years)})
-
     def __len__(self) -> int:
         return len(self.chunks)
 

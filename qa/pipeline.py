@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
-from index import Index, Settings, load_embedder, load_index
+from index import Index, Settings, covered_years, load_embedder, load_index
 
 from .about import answer_about, report_question
 from .extract import Claim, Draft, Extractor
@@ -264,7 +264,7 @@ def _cite(n: int, claim: Claim) -> Citation:
 def not_found(q: Question, draft: Draft, index: Index) -> str:
     years = "、".join(f"{y}年" for y in q.years) if q.years else ""
     if q.years and not docs_for_years(index, q.years):
-        covered = index.covered_years()
+        covered = covered_years(index.docs.values())
         span = f"{covered[0]}–{covered[-1]}年中的部分年份" if covered else "任何年份"
         return f"现有报告中未找到{years}的相关内容（已收录的报告涉及{span}）"
     if draft.reason == "report_silent":

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from index import DocMeta, Index
+from index import DocMeta, Index, covered_years
 from qa import Answer
 
 from .context import Library, row_html
@@ -226,7 +226,7 @@ def conversation_markdown(turns: list[dict], when: str) -> str:
 
 def header_html(index: Index) -> str:
     """The page banner, saying what the answers are drawn from, with the light/dark switch."""
-    years = index.covered_years()
+    years = covered_years(index.docs.values())
     span = f"，内容涉及 {years[0]}–{years[-1]} 年（回顾与计划）" if years else ""
     return (
         '<div class="xqa-header"><div><h1>西城区政府工作报告 · 智能问答</h1>'
@@ -238,7 +238,7 @@ def header_html(index: Index) -> str:
 
 def year_choices(index: Index) -> list[tuple[str, str]]:
     """Dropdown (label, value) pairs: every year some report reviews or plans for, newest first; '' means all."""
-    years = index.covered_years()[::-1]
+    years = covered_years(index.docs.values())[::-1]
     return [("全部年份", ""), *((f"{y}年", str(y)) for y in years)]
 
 
