@@ -20,3 +20,16 @@ def rrf(rankings: list[list[int]], k: int = 60, weights: list[float] | None = No
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return sorted(scores.items(), key=lambda x: (-x[1], x[0]))
+
+
+def keep_heads(fused: list[tuple[int, float]], rankings: list[list[int]], n: int, k: int) -> list[tuple[int, float]]:
+    """The fused top ``k``, which always holds each retriever's own top ``n``, in fused order.
+
+    RRF can push an item that one retriever ranks first below items both rank
+    moderately; a hybrid search must never miss what either retriever alone
+    would have shown near the top.
+    """
+    heads = {item for ranking in rankings for item in ranking[:n]}
+    kept = [pair for pair in fused if pair[0] in heads]
+    rest = [pair for pair in fused if pair[0] not in heads][: max(k - len(kept), 0)]
+    return sorted(kept + rest, key=lambda x: (-x[1], x[0]))[: max(k, len(kept))]

@@ -13,7 +13,7 @@ import numpy as np
 
 from index import Chunk, DocMeta, Embedder, Index
 
-from .fusion import rrf
+from .fusion import keep_heads, rrf
 from .weights import DEFAULT, Weights
 
 MODES = ("hybrid", "keyword", "dense")
@@ -31,19 +31,6 @@ class Passage:
     def heading(self) -> str:
         """The passage's innermost heading: glossary entries and sections are named there."""
         return self.chunk.section[-1] if self.chunk.section else ""
-
-
-def _keep_heads(fused: list[tuple[int, float]], rankings: list[list[int]], n: int, k: int) -> list[tuple[int, float]]:
-    """The fused top ``k``, which always holds each retriever's own top ``n``, in fused order.
-
-    RRF can push an item that one retriever ranks first below items both rank
-    moderately; a hybrid search must never miss what either retriever alone
-    would have shown near the top.
-    """
-    heads = {item for ranking in rankings for item in ranking[:n]}
-    kept = [pair for pair in fused if pair[0] in heads]
-    rest = [pair for pair in fused if pair[0] not in heads][: max(k - len(kept), 0)]
-    return sorted(kept + rest, key=lambda x: (-x[1], x[0]))[: max(k, len(kept))]
 
 
 def docs_for_years(index: Index, years: tuple[int, ...]) -> list[str]:
@@ -93,7 +80,7 @@ class Retriever:
             vec = self.embedder.embed_query(text)
             rankings.append([i for i, _ in self.index.dense_search(vec, self.candidates, allowed)])
             weights.append(self.weights.dense_weight)
-        fused = _keep_heads(rrf(rankings, self.rrf_k, weights), rankings, self.weights.kept_per_retriever, k)
+        fused = keep_heads(rrf(rankings, self.rrf_k, weights), rankings, self.weights.kept_per_retriever, k)
         return [
             Passage(row, self.index.chunks[row], self.index.docs[self.index.chunks[row].doc_id], score, rank)
             for rank, (row, score) in enumerate(fused, start=1)
