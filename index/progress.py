@@ -14,6 +14,9 @@ from tqdm import tqdm
 
 from .store import EMBED_STAGE_FIRST
 
+# tqdm's default turns a rate under 1/s into s/chunk; a build's rate reads best always in chunks/s.
+_FORMAT = "{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_noinv_fmt}]"
+
 
 class ConsoleProgress:
     """One tqdm bar per stage, fed by the build's progress callback."""
@@ -26,7 +29,7 @@ class ConsoleProgress:
     def __call__(self, stage: str, done: int, total: int) -> None:
         bar = self._bars.get(stage)
         if bar is None:
-            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr)
+            bar = self._bars[stage] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, bar_format=_FORMAT)
             self._started[stage] = time.perf_counter()
         bar.update(done - bar.n)
         if stage == EMBED_STAGE_FIRST and done and not self._announced:

@@ -60,6 +60,7 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import shutil
 import signal
 import sys
@@ -563,8 +564,11 @@ def _embed_missing(
 ) -> None:
     """Fill the NaN rows of ``vectors``: from the cache where the text is unchanged, else embedded.
 
-    All new chunks of a build go in one pass, longest first, so a batch holds
-    texts of similar length (little padding) and one progress bar covers the build.
+    All new chunks of a build go in one pass under one progress bar.  Batches
+    are cut from the chunks sorted by length, so a batch holds texts of similar
+    length (little padding), then taken in a fixed shuffled order, so the rate
+    (and ETA) seen after a few batches is that of the whole build: longest first
+    made the first-batch estimate 3x too long (687 s estimated, 226 s taken).
     """
     todo = []
     for i in np.flatnonzero(np.isnan(vectors[:, 0])).tolist():
@@ -574,13 +578,16 @@ def _embed_missing(
         else:
             vectors[i] = hit
     todo.sort(key=lambda i: -len(chunks[i].search_text))
+    batches = [todo[at : at + batch] for at in range(0, len(todo), batch)]
+    random.Random(0).shuffle(batches)
+    done = 0
     if progress and todo:
         progress(stage, 0, len(todo))
-    for at in range(0, len(todo), batch):
-        rows = todo[at : at + batch]
+    for rows in batches:
         vectors[rows] = embedder.embed_passages([chunks[i].search_text for i in rows])
+        done += len(rows)
         if progress:
-            progress(stage, min(at + batch, len(todo)), len(todo))
+            progress(stage, done, len(todo))
 
 
 def _write_version(
