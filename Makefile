@@ -15,7 +15,7 @@ $(PY):
 $(STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install torch==2.13.0
 	$(PY) -m pip install -r requirements.txt
-	$(PY) -m index.convert  # the bundled model as a local sentence-transformers directory (once, ~1 min)
+	$(PY) -m index.convert  # prepares the configured engine (converts the bundled model for engines that need it)
 	touch $@
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt

@@ -436,5 +436,4 @@ if __name__ == "__main__":  # `python -m index.convert`: prepare the configured 
     from .config import Settings
     from .embed import load_embedder
 
-    print(ensure_converted())
-    print(load_embedder(Settings.from_env()).model_id)
+    print(load_embedder(Settings.from_env()).model_id)  # converts (and exports) only for an engine that needs it
