@@ -157,8 +157,6 @@ def _place_bonus(q: Question, text: str, w: Weights) -> float:
 
 
 def _kind_bonus(q: Question, text: str, w: Weights) -> float:
-    if q.kind == "number":
-        return w.figure_bonus if has_figure_of(text, q.figure) else -w.no_figure_penalty
     if q.kind == "list":
         if not is_enumeration(text):
             return -w.no_enumeration_penalty

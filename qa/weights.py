@@ -7,11 +7,13 @@ Xicheng, how high did retrieval rank it.  The bonuses are small against
 coverage on purpose: they break ties between sentences that cover the question
 about equally, and never make an off-topic sentence win.
 
-Each field has a one-line reason.  The values were set by hand in earlier
-rounds; ``python -m evaluation.sweep WEIGHT v1 v2 …`` prints the accuracy curve
-of one weight over the tuning sets (dev, project, blind tune), so a change is
-chosen by that curve, never by one question.  The sweep figures that back the
-current values are in the README's weights table.
+Each field has a one-line reason.  The values were first set by hand;
+``python -m evaluation.sweep WEIGHT v1 v2 …`` prints the accuracy curve of one
+weight over the tuning sets (dev, project, blind tune), so a change is chosen by
+that curve, never by one question.  The curves measured so far are in the
+README's "Weights" section; where a curve was flat the value was kept, where
+zero was as good or better the feature was removed (the sentence-level figure
+bonus: a figure is checked in the answer window instead).
 """
 
 from __future__ import annotations
@@ -28,8 +30,6 @@ class Weights:
     kept_per_retriever: int = 2  # each retriever's own top 2 always reach the fused list (sweep: 0 and 2 equal on the tuning sets)
     # --- sentence choice (qa.extract): added to the sentence's coverage
     rank_prior: float = 0.04  # / retrieval rank: only breaks ties between equally covering sentences
-    figure_bonus: float = 0.12  # a number question wants a sentence that states a figure
-    no_figure_penalty: float = 0.1  # … and one without any figure is rarely its answer
     enumeration_bonus: float = 0.15  # a list question wants a sentence with 、-joined items
     no_enumeration_penalty: float = 0.1  # … and a sentence without them lists nothing
     list_count_bonus: float = 0.1  # "哪四个": an enumeration of exactly that many items (no change on the tuning sets at 0-0.2)

@@ -53,12 +53,12 @@ def test_a_list_question_prefers_the_enumeration() -> None:
     assert "、" in draft.claims[0].text and draft.claims[0].passage is b
 
 
-def test_the_figure_bonus_is_a_named_weight_that_decides_ties() -> None:
+def test_the_window_figure_check_is_a_named_weight_that_decides_ties() -> None:
     words = passage("口袋公园建设成效明显，群众满意。")
     figure = passage("口袋公园建设12处。", rank=2)
     q = analyse("2030年口袋公园建设多少？")
     assert _extractor().extract(q, [words, figure]).claims[0].passage is figure
-    flat = _extractor(figure_bonus=0.0, no_figure_penalty=0.0, window_without_figure_penalty=0.0, rank_prior=1.0)
+    flat = _extractor(window_without_figure_penalty=0.0, window_no_figure_penalty=0.0, rank_prior=1.0)
     assert flat.extract(q, [words, figure]).claims[0].passage is words
 
 
