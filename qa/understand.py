@@ -90,7 +90,8 @@ def figure_asked(text: str) -> str:
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
-    r"请问|是多少|有多少|多少|是什么|什么|叫什么|是啥|啥|哪些|哪个|哪几|哪两|哪三|哪[一二三四五六七八九十]|哪|几个|几座|几处|几家|几条|几|"
+    r"请问|[多少高低]了多少|(?:是|有)?(?:多少|几)(?!乎)(?:人次|个|座|处|家|条|所|项|次|位|倍|人|户|件|名|张|部)?|"
+    r"是什么|什么|叫什么|是啥|啥|哪些|哪个|哪几|哪两|哪三|哪[一二三四五六七八九十]|哪|"
     r"吗|呢|了|的|是|有|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|这块|这事|这项|这方面|"
     r"西城区|西城|我区|全区|区里|当年|那年|那一年|这一年|去年|今年|年度|全年"
 )
@@ -99,7 +100,6 @@ _INTENT_WORDS = re.compile(
     r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|"
     r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
-_MEASURE_PREFIX = re.compile(r"^[个座处家条所项次位倍人户件名张部]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"
 _CONJUNCTION = re.compile(r"\s+|以及|和|与|及|或")
@@ -192,7 +192,7 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     for pattern in _NOT_TOPIC:
         t = pattern.sub(" ", t)
     pieces = [
-        _TRAILING_COMPARE.sub("", _MEASURE_PREFIX.sub("", p)) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p
+        _TRAILING_COMPARE.sub("", p) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p
     ]
     pieces = [p for p in dict.fromkeys(pieces) if len(p) >= 2 or re.match(r"[A-Za-z0-9]", p)]
     return tuple(alternatives(p) for p in pieces)

@@ -127,3 +127,18 @@ def test_relative_years_of_a_named_report_and_list_counts() -> None:
 def test_an_english_question_is_rewritten_as_one_clean_question(english: str, rewrite: str) -> None:
     assert analyse(english).text == rewrite
     assert analyse("2031年GDP是多少？").text == "2031年GDP是多少？"  # a Chinese question keeps its Latin names
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("2031年政协提案次数少了多少？", ["政协提案次数"]),  # not the fragment "数少"
+        ("次数是多少", ["次数"]),  # a topic that begins like a measure word keeps it
+        ("2031年新增多少个停车位", ["新增", "停车位"]),
+        ("多少人次参加了培训", ["参加", "培训"]),
+    ],
+)
+def test_question_words_are_masked_whole_so_no_fragments_remain(text: str, pieces: list[str]) -> None:
+    from qa.understand import content_terms
+
+    assert [alts[0] for alts in content_terms(text)] == pieces
