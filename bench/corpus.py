@@ -49,6 +49,7 @@ import numpy as np
 
 from evaluation import evaluate, load_testset
 from evaluation.metrics import percentile
+from evaluation.report import markdown_table
 from index import (
     Chunk,
     Index,
@@ -650,8 +651,7 @@ def _check(name: str, value: float, target: float, higher: bool = False) -> dict
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return markdown_table(headers, [[str(c) for c in row] for row in rows]).split("\n")
 
 
 def _corpus_markdown(corpus: dict) -> list[str]:

@@ -5,7 +5,7 @@ is all the web face uses.
 """
 
 from .metrics import METRICS, Metric
-from .report import fmt, write_reports
+from .report import excerpt, fmt, write_reports
 from .runner import evaluate, load_testset
 
-__all__ = ["METRICS", "Metric", "evaluate", "fmt", "load_testset", "write_reports"]
+__all__ = ["METRICS", "Metric", "evaluate", "excerpt", "fmt", "load_testset", "write_reports"]

@@ -22,7 +22,12 @@ BREAKDOWN_COLUMNS: dict[str, str] = {
     "citation_precision": "cit. P",
     "citation_recall": "cit. R",
 }
-EXCERPT_CHARS = 300
+EXCERPT_CHARS = 300  # of a cited passage shown with a failure
+
+
+def excerpt(text: str) -> str:
+    """A cited passage cut for a failure listing."""
+    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "…"
 
 
 def fmt(key: str, value: float | None) -> str:
@@ -78,9 +83,8 @@ def _failure_section(record: dict) -> str:
     if record["error"]:
         lines.append(f"- **error:** `{_one_line(record['error'])}`")
     for n, text in enumerate(record["cited"], 1):
-        excerpt = _one_line(text)
-        excerpt = excerpt if len(excerpt) <= EXCERPT_CHARS else excerpt[:EXCERPT_CHARS] + "…"
-        lines.append(f"- cited [{n}]: {excerpt}")
+        cut = excerpt(_one_line(text))
+        lines.append(f"- cited [{n}]: {cut}")
     if not record["cited"]:
         lines.append("- cited: (none)")
     return "\n".join(lines)

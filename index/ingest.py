@@ -22,7 +22,12 @@ from .table import looks_like_task_table, parse_task_table
 
 
 def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """SHA-256 of a file, read in 1 MiB blocks (index files can be large)."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def corpus_files(corpus_dir: Path) -> list[Path]:

@@ -76,7 +76,7 @@ from .catalog import read_catalog, write_catalog
 from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, load_embedder
-from .ingest import corpus_files, ingest_file
+from .ingest import corpus_files, file_sha256, ingest_file
 from .keyword import KeywordIndex
 from .load import LoadError
 from .schema import Chunk, DocMeta
@@ -259,7 +259,7 @@ def load_index(settings: Settings, check_settings: bool = True) -> Index:
             "stale",
         )
     for name, digest in manifest["checksums"].items():
-        if _sha256(path / name) != digest:
+        if file_sha256(path / name) != digest:
             raise IndexUnavailable(
                 f"index file {path / name} is damaged (checksum mismatch); rebuild with: python -m index build --force"
             )
@@ -302,7 +302,7 @@ def status(settings: Settings) -> dict:
         "model": (manifest or {}).get("model_id"),
         "chunks": (manifest or {}).get("chunks", 0),
         "documents": sorted(indexed),
-        "changed": sorted(n for n, p in files.items() if n in indexed and indexed[n]["sha256"] != _sha256(p)),
+        "changed": sorted(n for n, p in files.items() if n in indexed and indexed[n]["sha256"] != file_sha256(p)),
         "added": sorted(n for n in files if n not in indexed),
         "removed": sorted(n for n in indexed if n not in files),
         "pending": describe_change(pending) if (pending := read_journal(settings)) else None,
@@ -453,7 +453,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     seen: dict[str, str] = {}  # source hash -> first file with it: a copy under another name is skipped
     indexed = {d["file"] for d in (old.manifest["docs"].values() if old else [])}
     for path in sorted(corpus_files(settings.corpus_dir), key=lambda p: p.name not in indexed):  # indexed first
-        sha = _sha256(path)
+        sha = file_sha256(path)
         if sha in seen:
             report.failed[path.name] = f"{path.name}: same content as {seen[sha]}, not indexed twice"
             continue
@@ -624,7 +624,7 @@ def _write_version(
         "chunks": len(chunks),
         "docs": doc_entries,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "checksums": {name: _sha256(tmp / name) for name in _FILES},
+        "checksums": {name: file_sha256(tmp / name) for name in _FILES},
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     _fsync_dir(tmp)
@@ -657,9 +657,3 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

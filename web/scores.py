@@ -6,7 +6,7 @@ latencies keep their own units.  Type names are the Chinese ones readers know.
 
 from __future__ import annotations
 
-from evaluation import METRICS, fmt
+from evaluation import METRICS, excerpt, fmt
 
 from .markup import escape_html
 
@@ -22,7 +22,6 @@ TYPE_LABELS = {
 }
 CHART_METRICS = {"accuracy": "回答正确率", "hit_at_5": "检索命中率 @5"}  # the two bars per type
 CHART_TITLE = "各题型的回答正确率与检索命中率"
-EXCERPT_CHARS = 300  # of a cited passage in the failures
 
 
 def percent(key: str, value: float | None) -> str:
@@ -61,7 +60,7 @@ def failures_html(report: dict) -> str:
         if r.get("error"):
             got += f"（出错：{r['error']}）"
         cited = "\n\n".join(
-            f"[{n}] " + (t if len(t) <= EXCERPT_CHARS else t[:EXCERPT_CHARS] + "…") for n, t in enumerate(r["cited"], 1)
+            f"[{n}] " + excerpt(t) for n, t in enumerate(r["cited"], 1)
         )
         rows = [("问题", r["question"]), ("期望", r["expected"]), ("实际", got), ("引用", cited or "（无）")]
         body = "".join(f"<dt>{k}</dt><dd>{escape_html(v)}</dd>" for k, v in rows)
