@@ -25,7 +25,6 @@ _HEADER_MAX_CHARS = 40  # a header is short; a long line naming both is prose
 _FOOTER_MAX_CHARS = 60  # footer lines are short; a status mentioning 邮箱 is not
 _MIN_ROWS = 10  # "many numbered rows": fewer is a list in prose, not a table
 _MAX_UNIT_CHARS = 12  # longest core name (before a branch or alias) considered
-_SUFFIX_GAP = 2  # 政府|外办, 管委|会: how close a later suffix must be to extend a name
 
 _DATE = re.compile(r"发布时间\s*[::]")
 _FOOTER = re.compile(
@@ -43,8 +42,13 @@ _SUFFIXES = _COMPOUND_SUFFIXES + _TWO_CHAR_SUFFIXES + _ONE_CHAR_SUFFIXES
 # Suffixes distinctive enough to mark a unit that has no place prefix
 # (大栅栏琉璃厂建设指挥部) when it follows another unit after a separator.
 _STRONG_SUFFIXES = ("指挥部", "办事处", "委员会", "管委会", "支队")
-# Suffixes that seldom end a lead unit's name: 区政府外办, 区服务联络办.
-_OPEN_SUFFIXES = ("政府", "联")
+# How a status column opens (a verb of progress, a time, a cause, a figure): a unit name never
+# runs on into one, so 区财政局 does not swallow the 会 of "会同…", while 区政府|外事办 and
+# 区委|宣传部 run on to their last suffix.
+_STATUS_OPENING = re.compile(
+    r"已|完成|正在|会同|按照|根据|通过|全面|圆满|顺利|基本|截至|截止|目前|今年|年内|全年|因|受|由于|经|该|本项|"
+    r"组织|联合|牵头|累计|共计|持续|积极|推动|开展|启动|实现|建成|[\d０-９]"
+)
 _BRANCH = re.compile(r"(?:西城|[区市])?分局")  # 市规划和自然资源委 + 西城分局
 _ALIAS = re.compile(r"\s*[((][\u4e00-\u9fff]{1,12}[))]")  # (区重大办)
 _SEPARATOR = re.compile(r"[\s、]+")
@@ -340,19 +344,15 @@ def _shaped_end(text: str, start: int, unprefixed_ok: bool) -> int | None:
 
 
 def _last_linked_end(text: str, start: int, ends: list[int], suffixes: tuple[str, ...]) -> int:
-    """Where the name ends among the places a suffix ends, the first one or later.
+    """Where the name ends among the places a suffix ends: the last one before the status opens.
 
-    The name runs on past a suffix only to one ending within two characters
-    that either is a longer suffix containing it (管委|会, 办|事处, 办|公室) or
-    follows an open suffix that names rarely end on (区政府|外办, 区服务联|络办);
-    so 区财政局 does not swallow the 会 of a status opening 会同….
+    A unit name is a chain of organisational words (区政府 + 外事办, 区委 + 宣传部,
+    区城市管理 + 委员会); it ends where the text after a suffix opens the status
+    or starts another name with its own place prefix.
     """
     end = ends[0]
     for candidate in ends[1:]:
-        longest = max(len(s) for s in suffixes if text.endswith(s, start, candidate))
-        covering = candidate - longest < end
-        opened = text.endswith(_OPEN_SUFFIXES, start, end)
-        if candidate - end > _SUFFIX_GAP or not (covering or opened):
-            break
+        if _STATUS_OPENING.match(text, end) or _UNIT_PREFIX.match(text, end):
+            break  # the status opens, or another name does (a name never repeats its place prefix)
         end = candidate
     return end

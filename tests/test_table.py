@@ -281,3 +281,15 @@ def test_mechanism_is_not_tied_to_this_file() -> None:
     assert parsed[1].lead_units == ("市公安局西城分局",)
     assert parsed[1].status == "已完成第2项工作。"
     assert "回到顶部" not in text
+
+
+def test_unit_names_written_for_the_test_are_read_whole() -> None:
+    """Unit names of other shapes than this table's: chains of organisational words, branches, status openings."""
+    units = ["区文化和旅游局", "市规划和自然资源委西城分局", "区政府外事办", "西城消防支队", "区城市管理委员会",
+             "区投资促进服务中心", "区卫生健康委", "北京金融街服务局", "区委宣传部", "区残联", "区市场监管局"]  # fmt: skip
+    statuses = ["已完成全年任务。", "会同相关部门完成验收。", "完成率100%。", "正在推进。", "区政府常务会审议通过。"]
+    rows = [f"城市治理{n}推进第{n}项重点任务。{units[(n - 1) % len(units)]}{statuses[n % len(statuses)]}" for n in range(1, 23)]
+    raw = "\n".join(["某区重点任务完成情况", "类别序号任务牵头单位完成情况", *rows])
+    _, parsed = parse_task_table(raw)
+    assert [row.lead_units for row in parsed] == [(units[(n - 1) % len(units)],) for n in range(1, 23)]
+    assert [row.status for row in parsed] == [statuses[n % len(statuses)] for n in range(1, 23)]
