@@ -21,18 +21,13 @@ from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
 from .spelling import Speller
 from .text import NUMBER_RE
-from .understand import Question, analyse, corrected
+from .understand import Question, analyse, asks_difference, corrected
 from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
 _COMPUTED = re.compile(r"[^。；]*（由(?:\[\d+\])+计算）")
 _MARKER_RE = re.compile(r"\[(\d+)\]")
-# A comparison question that asks how the two sides differ (amount, direction, or which is larger).
-DIFF_RE = re.compile(
-    r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|下降了多少|提高了多少|变化|"
-    r"增加还是减少|升了还是降了|上升还是下降|提高还是降低|哪个(?:更)?[高多大低少]|哪年(?:更)?[高多大低少]|[高低多少]了?多少"
-)
 _NUM_UNIT = re.compile(
     r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)"
 )
@@ -147,11 +142,14 @@ class Assistant:
         drafts: list[tuple[Question, Draft]] = []
         shown: dict[int, Passage] = {}  # by row: a passage found for two sides is shown once
         about = report_question(q, self.index, doc_ids)
-        if about is not None:
+        if about is not None:  # who delivered a report, when, where: its cover lines, not a search
             draft = answer_about(about, self.index, self.retriever.rows_of)
             drafts.append((q, draft))
             shown.update((c.passage.row, c.passage) for c in draft.claims)
-        for side in [] if about is not None else list(q.parts) if q.is_compound else [q]:
+            sides: list[Question] = []
+        else:
+            sides = list(q.parts) if q.is_compound else [q]
+        for side in sides:
             t = time.perf_counter()
             passages = self._retrieve(side, k, doc_ids, mode)
             retrieve_ms += (time.perf_counter() - t) * 1000
@@ -292,9 +290,9 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     """
     if len(drafts) != 2:
         return ""
-    (first, _), (second, _) = drafts
-    across_years = bool(first.years and second.years and first.years != second.years and first.terms == second.terms)
-    if not across_years and not DIFF_RE.search(q.text):
+    (a_side, _), (b_side, _) = drafts
+    across_years = bool(a_side.years and b_side.years and a_side.years != b_side.years and a_side.terms == b_side.terms)
+    if not across_years and not asks_difference(q.text):
         return ""
     values = []
     for _, draft in drafts:
@@ -311,11 +309,10 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     size = abs(diff)
     shown = int(size) if size == int(size) else size
     unit = "个百分点" if ua == "%" else ua  # a difference of two rates is in percentage points
-    first, second = (_label(side) for side, _ in drafts)
     if diff == 0:
         return "两者相同（由[1][2]计算）"
-    rate = ua == "%"
-    verb = ("上升" if diff > 0 else "下降") if rate else ("增加" if diff > 0 else "减少")
+    verb = ("上升" if diff > 0 else "下降") if ua == "%" else ("增加" if diff > 0 else "减少")
+    first, second = _label(a_side), _label(b_side)
     if first and second and first != second:
         return f"{second}比{first}{verb}{shown}{unit}（由[1][2]计算）"
     return f"两者相差{shown}{unit}（由[1][2]计算）"

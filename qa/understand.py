@@ -245,7 +245,7 @@ def analyse(text: str, context: Question | None = None) -> Question:
                 )
             subs.append(sub)
         head = subs[0]
-        if _HOW_CHANGED.search(text):  # "…是升了还是降了": each side is a figure
+        if asks_difference(text):  # "…是升了还是降了": each side is a figure
             subs = [replace(sub, kind="number") if sub.kind == "fact" else sub for sub in subs]
         return replace(
             head,
@@ -331,7 +331,16 @@ def _rewrite(previous: str, years: tuple[int, ...], follow_up: str) -> str:
 
 # Words asking how a figure changed: a sentence of only these asks about the previous sentence's topic.
 _CHANGE_WORDS = re.compile(r"增加|增长|减少|下降|提高|降低|上升|变化|相差|差距|差|升|降|多|少|高|低")
-_HOW_CHANGED = re.compile(r"还是|哪个(?:更)?[高多大低少]|哪年|差多少|相差|变化|[增减]加了多少|[高低多少]了?多少")
+# A comparison question that asks how its sides differ (amount, direction, or which is larger).
+_DIFFERENCE_ASKED = re.compile(
+    r"差多少|相差|差距|差了|多了多少|少了多少|增加了多少|增长了多少|减少了多少|下降了多少|提高了多少|变化|"
+    r"增加还是减少|升了还是降了|上升还是下降|提高还是降低|哪个(?:更)?[高多大低少]|哪年(?:更)?[高多大低少]|[高低多少]了?多少"
+)
+
+
+def asks_difference(text: str) -> bool:
+    """Whether a comparison question asks how its sides differ ("差多少", "是升了还是降了", "哪个更高")."""
+    return _DIFFERENCE_ASKED.search(text) is not None
 # Verbs that end a content piece ("停车位新增"): the predicate a follow-up keeps when it changes the topic.
 _PREDICATE_TAIL = re.compile(r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$")
 _ASK_TAIL = re.compile(r"(?:是|有|为|了|的)*(?:多少|几|什么|哪|吗|如何|怎么样|是否).*$")
