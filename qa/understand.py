@@ -218,7 +218,7 @@ def from_english(text: str) -> str:
     for m in re.finditer(r"(?i)(?<![a-z])[a-z]+(?![a-z])", rest):
         if m.group().lower() not in ENGLISH_STOPWORDS:
             found.append((m.start(), m.group()))
-    years = "".join(f"{y}年" for y in re.findall(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%])", rest))
+    years = "".join(f"{y}年" for y in _YEAR_RE.findall(with_year_marks(rest)))
     words = [w for _, w in sorted(found)]
     asks = [w for w in words if _ASKS.search(w) or w.endswith(("牵头", "负责"))]
     topic = "".join(w if re.match(r"[\u4e00-\u9fff]", w) else f" {w} " for w in words if w not in asks).strip()
