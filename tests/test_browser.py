@@ -297,6 +297,14 @@ def test_a_follow_up_that_changes_the_topic_replaces_it_and_keeps_the_year(page:
     expect(last_answer(page)).to_contain_text("3771.9亿元")
 
 
+def test_an_english_question_shows_one_clean_rewrite(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "What was Xicheng's GDP in 2019?")
+    expect(last_answer(page)).to_contain_text("理解为：2019年地区生产总值是多少？")
+    expect(last_answer(page)).to_contain_text("4500亿元")
+    expect(last_answer(page)).not_to_contain_text("'s")
+
+
 def test_a_lead_unit_is_labelled_and_a_long_paste_claims_once(page: Page, app_url: tuple[Settings, str]):
     open_app(page, app_url[1])
     ask(page, "“城市大脑”建设由哪个单位牵头？")
