@@ -100,7 +100,6 @@ _INTENT_WORDS = re.compile(
     r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|"
     r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"
 _CONJUNCTION = re.compile(r"\s+|以及|和|与|及|或")
 _ASKS = re.compile(r"多少|几(?!乎)[\u4e00-\u9fff]|什么|哪|吗|如何|怎么样|是否")
@@ -201,13 +200,16 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
 def from_english(text: str) -> str:
     """An English question rewritten as one clean Chinese question of the reports' terms.
 
-    Only for a question mostly in English: in a Chinese question a Latin name the
-    reports also print ("万元GDP水耗") stays, and the lexicon adds its Chinese term.
-    The rewrite is years, then the topic terms, then what is asked ("是多少",
-    "哪个部门牵头", "完成了吗"); English words with no Chinese term are kept in
-    their order, so nothing the user typed is silently lost.
+    Only for a question in English (more Latin letters than Chinese characters, and no
+    Chinese phrase of four or more characters):
+    in a Chinese question a Latin name the reports also print ("万元GDP水耗") or
+    pasted code stays, and the lexicon adds the Chinese term.  The rewrite is years,
+    then the topic terms, then what is asked ("是多少", "哪个部门牵头", "完成了吗");
+    English words with no Chinese term and short Chinese names ("西城") are kept
+    in their order, so nothing the user typed is silently lost.
     """
-    if not re.search(r"[A-Za-z]{3,}", text) or len(re.findall(r"[A-Za-z]", text)) < len(_CJK.findall(text)):
+    latin, cjk = len(re.findall(r"[A-Za-z]", text)), len(re.findall(r"[\u3400-\u9fff]", text))
+    if not re.search(r"[A-Za-z]{3,}", text) or latin < cjk or re.search(r"[\u3400-\u9fff]{4,}", text):
         return text
     found: list[tuple[int, str]] = []
     rest = re.sub(r"(?i)(?<=[a-z])'s\b|\b[a-z]\b", " ", text)  # possessives and one-letter words carry no topic
@@ -215,7 +217,7 @@ def from_english(text: str) -> str:
         for m in re.finditer(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", rest):
             found.append((m.start(), zh))
         rest = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", lambda m: " " * len(m.group()), rest)
-    for m in re.finditer(r"(?i)(?<![a-z])[a-z]+(?![a-z])", rest):
+    for m in re.finditer(r"(?i)(?<![a-z])[a-z]+(?![a-z])|[\u3400-\u9fff]+", rest):
         if m.group().lower() not in ENGLISH_STOPWORDS:
             found.append((m.start(), m.group()))
     years = "".join(f"{y}年" for y in _YEAR_RE.findall(with_year_marks(rest)))

@@ -127,6 +127,8 @@ def test_relative_years_of_a_named_report_and_list_counts() -> None:
 def test_an_english_question_is_rewritten_as_one_clean_question(english: str, rewrite: str) -> None:
     assert analyse(english).text == rewrite
     assert analyse("2031年GDP是多少？").text == "2031年GDP是多少？"  # a Chinese question keeps its Latin names
+    pasted = "2031年停车位新增多少个？[链接](javascript:window.open_some_page_now)"
+    assert analyse(pasted).text.startswith("2031年停车位新增多少个")  # Latin code pasted into a Chinese question
 
 
 @pytest.mark.parametrize(
