@@ -806,10 +806,10 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings.from_env(host=args.host, port=port)
     if port_taken(settings.host, settings.port):
         sys.exit(port_message(settings.port))
-    line = first_run_line(settings)
-    if line:
-        print(line, file=sys.stderr, flush=True)
-    try:
+    try:  # a damaged index is told, not traced, whether the first-run check or the load finds it
+        line = first_run_line(settings)
+        if line:
+            print(line, file=sys.stderr, flush=True)
         assistant = load_assistant(settings, progress=ConsoleProgress())
     except IndexUnavailable as exc:
         sys.exit(f"无法启动：索引不可用（{exc}）")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives
+from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, SYNONYMS, alternatives
 from .normalize import normalise_question
 from .spelling import Speller
 from .text import YEAR_RE as _YEAR_RE
@@ -208,9 +208,11 @@ def from_english(text: str) -> str:
     English words with no Chinese term and short Chinese names ("西城") are kept
     in their order, so nothing the user typed is silently lost.
     """
-    latin, cjk = len(re.findall(r"[A-Za-z]", text)), len(re.findall(r"[\u3400-\u9fff]", text))
-    if not re.search(r"[A-Za-z]{3,}", text) or latin < cjk or re.search(r"[\u3400-\u9fff]{4,}", text):
+    if not re.search(r"[A-Za-z]{3,}", text):
         return text
+    latin, cjk = len(re.findall(r"[A-Za-z]", text)), len(re.findall(r"[\u3400-\u9fff]", text))
+    if latin < cjk or re.search(r"[\u3400-\u9fff]{4,}", text):
+        return _english_phrases_in_place(text)
     found: list[tuple[int, str]] = []
     rest = re.sub(r"(?i)(?<=[a-z])'s\b|\b[a-z]\b", " ", text)  # possessives and one-letter words carry no topic
     for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
@@ -226,6 +228,16 @@ def from_english(text: str) -> str:
     topic = "".join(w if re.match(r"[\u4e00-\u9fff]", w) else f" {w} " for w in words if w not in asks).strip()
     ask = "".join(asks) or "是多少"
     return re.sub(r"\s+", " ", f"{years}{topic}{ask}？")
+
+
+def _english_phrases_in_place(text: str) -> str:
+    """A Chinese question with English phrases in it ("2019年 retail sales 多少亿元"): the phrases
+    become the reports' terms where they stand; names the lexicon already pairs with a report
+    term ("GDP") stay, because the reports print them too ("万元GDP水耗")."""
+    for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
+        if phrase not in SYNONYMS:
+            text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
+    return text
 
 
 def with_year_marks(text: str) -> str:

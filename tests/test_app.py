@@ -293,7 +293,9 @@ def test_a_taken_port_is_said_in_one_line_with_how_to_choose_another(how: str, t
 
 
 def test_make_installs_into_the_project_venv_only():
-    plan = subprocess.run(["make", "-n", "-B", "run", "test"], cwd=ROOT, capture_output=True, text=True, check=True)
+    plan = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-B", "run", "test"], cwd=ROOT, capture_output=True, text=True, check=True
+    )  # --no-print-directory: under `make test` this make is nested and would print "Entering directory"
     lines = plan.stdout.splitlines()
     assert lines[0] == "python3 -m venv .venv"
     installs = [line for line in lines if "pip install" in line]

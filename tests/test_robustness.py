@@ -289,7 +289,7 @@ def test_bad_uploads_are_refused_the_index_stays_and_the_app_keeps_serving(admin
         client = Client(url, verbose=False)
         for name, path in files.items():
             status, *_ = client.predict(TOKEN, handle_file(str(path)), api_name="/add_document")
-            assert status.startswith("❌") and expected[name] in status, (name, status)
+            assert status.startswith("**未完成**") and expected[name] in status, (name, status)
             assert index_state(settings) == index_before and corpus_state(settings) == corpus_before
             answers(url)
 
@@ -305,7 +305,7 @@ def test_bad_uploads_are_refused_the_index_stays_and_the_app_keeps_serving(admin
         gbk = tmp_path / "uploads" / "gbk-report.txt"
         gbk.write_bytes("2099年测试区政府工作报告\n一、2099年工作回顾\n2099年测试区新建了77座图书馆。\n".encode("gbk"))
         status, *_ = client.predict(TOKEN, handle_file(str(gbk)), api_name="/add_document")
-        assert status.startswith("✅ 已添加 gbk-report.txt"), status
+        assert status.startswith("**完成**：已添加 gbk-report.txt"), status
         answers(url, "2099年测试区新建了多少座图书馆？", "77座")
         answers(url)
     log = audit(settings)
@@ -356,10 +356,10 @@ def test_instructions_and_markup_in_a_document_are_only_quoted(admin_copy: Setti
     report.write_text(HOSTILE_REPORT, encoding="utf-8")
     for url in serve(admin_copy):
         client = Client(url, verbose=False)
-        status, _header, _years, _docs, table, _victims = client.predict(
+        status, _upload, _header, _years, _docs, table, _victims, _meta_doc = client.predict(
             TOKEN, handle_file(str(report)), api_name="/add_document"
         )
-        assert status.startswith("✅"), status
+        assert status.startswith("**完成**"), status
         assert "<b>2099年测试区政府工作报告</b>" in [row[0] for row in table["data"]]  # data, as text
 
         gdp = client.predict("2019年地区生产总值是多少？", api_name="/ask")
@@ -529,7 +529,7 @@ def test_killed_app_during_upload_keeps_the_old_index_and_restarts(corpus_copy: 
         answers(url)
         client = Client(url, verbose=False)
         status, *_ = client.predict(TOKEN, handle_file(str(new)), api_name="/add_document")
-        assert status.startswith("✅ 已添加"), status  # the interrupted upload can simply be repeated
+        assert status.startswith("**完成**：已添加"), status  # the interrupted upload can simply be repeated
         answers(url, "2097年测试区地区生产总值是多少？", "2800亿元")  # now from the re-uploaded report
     finally:
         proc.terminate()

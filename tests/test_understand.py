@@ -144,3 +144,8 @@ def test_question_words_are_masked_whole_so_no_fragments_remain(text: str, piece
     from qa.understand import content_terms
 
     assert [alts[0] for alts in content_terms(text)] == pieces
+
+
+def test_english_phrases_inside_a_chinese_question_become_report_terms_in_place() -> None:
+    assert analyse("2031年 retail sales 多少亿元？").text == "2031年 社会消费品零售总额 多少亿元？"
+    assert "GDP" in analyse("2031年万元GDP水耗下降率是多少").text  # the reports print GDP too
