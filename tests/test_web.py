@@ -410,21 +410,19 @@ def test_the_report_view_opens_the_whole_report_at_the_passage():
     assert "已不在索引中" in library.report_view("gone", 0, 0)["html"]
 
 
+def _unit_citation() -> Citation:
+    """A citation of the task row whose evidence is its lead unit 区民政局."""
+    unit = ROW_TEXT.index("区民政局")
+    return Citation(
+        n=1, doc_id="tasks", source="tasks.txt", title="任务表", year="2020", section="民生保障",
+        text=ROW_TEXT, start=unit, end=unit + 4,
+    )  # fmt: skip
+
+
 def test_cards_of_table_rows_show_fields_and_open_the_report():
     chunk = _row_chunk()
     library = _library("x" * 10 + ROW_TEXT, [chunk])
-    unit = ROW_TEXT.index("区民政局")
-    citation = Citation(
-        n=1,
-        doc_id="tasks",
-        source="tasks.txt",
-        title="任务表",
-        year="2020",
-        section="民生保障",
-        text=ROW_TEXT,
-        start=unit,
-        end=unit + 4,
-    )
+    citation = _unit_citation()
     html = web.sources_html(_answer("区民政局[1]", [citation]), "k", library, 1)
     assert '<dl class="xqa-row">' in html and "<dd><mark>区民政局</mark></dd>" in html
     assert 'class="xqa-open" data-chunk="t#7" data-start="' in html
@@ -548,17 +546,6 @@ def test_the_header_and_the_year_filter_cover_planned_years_too():
 def test_a_task_row_suggests_the_column_not_yet_asked():
     chunk = _row_chunk()
     library = Library(SimpleNamespace(docs={}, texts={}, chunks=[chunk]))
-    unit = ROW_TEXT.index("区民政局")
-    citation = Citation(
-        n=1,
-        doc_id="tasks",
-        source="tasks.txt",
-        title="任务表",
-        year="2020",
-        section="民生保障",
-        text=ROW_TEXT,
-        start=unit,
-        end=unit + 4,
-    )
+    citation = _unit_citation()
     answer = _answer("区民政局[1]", [citation], question="新建社区食堂二十家由哪个单位牵头？")
     assert follow_ups(answer, library) == ["“新建社区食堂二十家”的完成情况如何？"]
