@@ -5,7 +5,7 @@ from .config import Settings
 from .embed import Embedder, load_embedder
 from .keyword import KeywordIndex, normalize, tokenize
 from .load import SUPPORTED_SUFFIXES, LoadError
-from .schema import Chunk, DocMeta, Document, covered_years
+from .schema import Chunk, DocMeta, Document, Statement, covered_years
 from .store import BuildReport, Index, IndexUnavailable, build_faiss, build_index, choose_index_type, load_index, status
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "KeywordIndex",
     "LoadError",
     "Settings",
+    "Statement",
     "add_document",
     "build_faiss",
     "build_index",

@@ -461,7 +461,8 @@ _FROM_BEFORE = re.compile(r"(?:由|从)\s*$")
 _FROM_AFTER = re.compile(
     r"^\s*(?:的|末的?)?[^，,。；;]{0,20}?(?:降至|降到|下降到|减少到|减至|提高到|提升至|提高至|升至|上升到|增至|增加到|增长到|扩大到|达到)"
 )
-_COMPARED_AFTER = re.compile(r"^\s*(?:的\s*[\d.]+\s*倍|相比|比较|同期|水平上|基础上|基数)")
+# "在2016年实际完成的基础上增长2%": 2016 is the base the change is counted from.
+_COMPARED_AFTER = re.compile(r"^\s*(?:的\s*[\d.]+\s*倍|相比|比较|同期|[^，,。；;]{0,10}?(?:水平上|基础上)|基数)")
 
 
 def year_refs(sentence: str) -> list[YearRef]:

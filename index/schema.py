@@ -113,3 +113,41 @@ class Chunk:
         d = dict(d)
         d["section"] = tuple(d.get("section", ()))
         return cls(**d)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One figure a document states for a named indicator (index.indicators), with its citation.
+
+    ``indicator`` is the normalised name a series is collected under; ``wording`` is the report's own
+    (区级公共财政预算收入 and 一般公共预算收入 are one series, each row keeps its words).  ``value`` is
+    as written in ``unit``; ``base`` is the same figure in the unit's base (元 for money, 人 for 万人) so
+    figures written as 万元 and 亿元 share one axis.  ``start``/``end`` are offsets of the stating
+    clause in the document text.
+    """
+
+    doc_id: str
+    indicator: str
+    wording: str
+    value: float | None  # None: only a growth rate is stated ("地区生产总值增长6%左右")
+    unit: str
+    base: float | None
+    base_unit: str
+    year: int | None  # None for a period figure (累计 / 年均)
+    years: tuple[int, ...]  # the period of a 累计 / 年均 figure
+    kind: str  # 实际 | 预计 | 目标 | 调整后目标 | 累计 | 年均
+    growth: float | None  # percent, as stated ("同比增长9%左右" -> 9.0, "下降17%" -> -17.0)
+    start: int
+    end: int
+    section: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["years"], d["section"] = list(self.years), list(self.section)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Statement:
+        d = dict(d)
+        d["years"], d["section"] = tuple(d.get("years", ())), tuple(d.get("section", ()))
+        return cls(**d)

@@ -10,6 +10,8 @@ Layout of ``Settings.index_dir``::
     v-<time>/vectors.npy          float32, L2-normalised
     v-<time>/faiss.index          built from vectors.npy
     v-<time>/keyword/             bm25s over character bigrams
+    v-<time>/indicators.jsonl     indicator statements (index.indicators), kept per
+                                  document with its chunks and re-read with them
 
 A build writes a new version directory and only then repoints ``current``,
 so a crash or ``kill -9`` mid-build leaves the previous index loadable.
@@ -76,19 +78,22 @@ from .catalog import read_catalog, write_catalog
 from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, load_embedder
+from .indicators import extract as extract_statements
 from .ingest import corpus_files, file_sha256, ingest_file
 from .keyword import KeywordIndex
 from .load import LoadError
-from .schema import Chunk, DocMeta
+from .schema import Chunk, DocMeta, Statement
 
-FORMAT_VERSION = 2
-_INGEST_MODULES = ("load.py", "clean.py", "structure.py", "table.py", "catalog.py", "ingest.py", "chunk.py")
+FORMAT_VERSION = 3  # 3: indicator statements (indicators.jsonl)
+_INGEST_MODULES = (
+    "load.py", "clean.py", "structure.py", "table.py", "catalog.py", "ingest.py", "chunk.py", "meta.py", "indicators.py",
+)  # fmt: skip
 # The ingestion code itself: a change to how text is cleaned or chunked re-ingests every document.
 CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() for m in _INGEST_MODULES)).hexdigest()[
     :16
 ]
 _CURRENT = "current"
-_FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index")
+_FILES = ("documents.json", "chunks.jsonl", "vectors.npy", "faiss.index", "indicators.jsonl")
 JOURNAL = "pending.json"
 ACTIONS = ("remove", "set-meta", "import")  # the journalled admin changes
 # Named points of an action where XQA_PAUSE_AT stops the process (see the module docstring).
@@ -136,6 +141,7 @@ class Index:
         vectors: np.ndarray,
         faiss_index: faiss.Index,
         keyword: KeywordIndex,
+        statements: list[Statement] | None = None,
     ):
         self.path = path
         self.manifest = manifest
@@ -145,6 +151,7 @@ class Index:
         self.vectors = vectors
         self.faiss = faiss_index
         self.keyword = keyword
+        self.statements = statements or []  # indicator statements of every document (index.indicators)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -271,13 +278,21 @@ def load_index(settings: Settings, check_settings: bool = True) -> Index:
         vectors = np.load(path / "vectors.npy")
         faiss_index = faiss.read_index(str(path / "faiss.index"))
         keyword = KeywordIndex.load(path / "keyword")
+        statements = _read_statements(path / "indicators.jsonl")
     except Exception as exc:  # any decoding failure means a damaged index
         raise IndexUnavailable(
             f"index at {path} cannot be read ({exc}); rebuild with: python -m index build --force"
         ) from exc
     docs = {d["meta"]["doc_id"]: DocMeta.from_dict(d["meta"]) for d in raw_docs}
     texts = {d["meta"]["doc_id"]: d["text"] for d in raw_docs}
-    return Index(path.resolve(), manifest, docs, texts, chunks, vectors, faiss_index, keyword)
+    return Index(path.resolve(), manifest, docs, texts, chunks, vectors, faiss_index, keyword, statements)
+
+
+def _read_statements(path: Path) -> list[Statement]:
+    """The stored statements; a version written before they existed has none (its documents are re-read)."""
+    if not path.exists():
+        return []
+    return [Statement.from_dict(json.loads(x)) for x in path.read_text(encoding="utf-8").splitlines()]
 
 
 def compatibility_problem(manifest: dict, settings: Settings) -> str | None:
@@ -447,6 +462,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     catalog = read_catalog(settings.corpus_dir)
     all_chunks: list[Chunk] = []
     all_vectors: list[np.ndarray] = []
+    all_statements: list[Statement] = []
     documents: list[dict] = []
     doc_entries: dict[str, dict] = {}
     report = BuildReport([], [], [], {}, 0, 0.0)
@@ -466,7 +482,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
         }
         reused = _reuse(old, path.stem, entry, settings) or _reuse_corrected(old, path, entry, catalog, settings)
         if reused:
-            meta, text, chunks, vectors = reused
+            meta, text, chunks, vectors, statements = reused
             report.reused_docs.append(meta.doc_id)
         else:
             try:
@@ -476,10 +492,12 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
                 continue
             meta, text = doc.meta, doc.text
             chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
+            statements = extract_statements(doc)
             vectors = np.full((len(chunks), embedder.dim), np.nan, dtype=np.float32)  # embedded below, in one pass
             report.embedded_docs.append(meta.doc_id)
         all_chunks.extend(chunks)
         all_vectors.append(vectors)
+        all_statements.extend(statements)
         documents.append({"meta": meta.to_dict(), "text": text})
         doc_entries[meta.doc_id] = {**entry, "chunks": len(chunks)}
     if old:
@@ -487,7 +505,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     vectors = np.vstack(all_vectors) if all_vectors else np.zeros((0, embedder.dim), dtype=np.float32)
     stage = EMBED_STAGE_FIRST if old is None and not force else EMBED_STAGE
     _embed_missing(embedder, all_chunks, vectors, cache, settings.embed_batch_size, progress, stage)
-    _write_version(settings, embedder, documents, all_chunks, vectors, doc_entries, progress)
+    _write_version(settings, embedder, documents, all_chunks, vectors, all_statements, doc_entries, progress)
     report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - t0
     return report
@@ -504,20 +522,21 @@ def _try_load_reusable(settings: Settings, embedder: Embedder) -> Index | None:
 
 def _reuse(
     old: Index | None, doc_id: str, entry: dict, settings: Settings
-) -> tuple[DocMeta, str, list[Chunk], np.ndarray] | None:
-    """A document's chunks and vectors, when neither it, its catalog entry, the code nor the settings changed."""
+) -> tuple[DocMeta, str, list[Chunk], np.ndarray, list[Statement]] | None:
+    """A document's chunks, vectors and statements, when neither it, its catalog entry, the code nor the settings changed."""
     if old is None or compatibility_problem(old.manifest, settings):
         return None
     stored = old.manifest["docs"].get(doc_id, {})
     if any(stored.get(k) != v for k, v in entry.items()):
         return None
     rows = [i for i, c in enumerate(old.chunks) if c.doc_id == doc_id]
-    return old.docs[doc_id], old.texts[doc_id], [old.chunks[i] for i in rows], old.vectors[rows]
+    statements = [s for s in old.statements if s.doc_id == doc_id]
+    return old.docs[doc_id], old.texts[doc_id], [old.chunks[i] for i in rows], old.vectors[rows], statements
 
 
 def _reuse_corrected(
     old: Index | None, path: Path, entry: dict, catalog: dict[str, dict], settings: Settings
-) -> tuple[DocMeta, str, list[Chunk], np.ndarray] | None:
+) -> tuple[DocMeta, str, list[Chunk], np.ndarray, list[Statement]] | None:
     """A document whose only change is its catalog entry (a metadata correction): new metadata, old vectors.
 
     The file, code and settings are those its vectors were made with, so its text is the same; when the
@@ -539,7 +558,7 @@ def _reuse_corrected(
     spans = [(c.start, c.end, c.section, c.fields) for c in chunks]
     if spans != [(old.chunks[i].start, old.chunks[i].end, old.chunks[i].section, old.chunks[i].fields) for i in rows]:
         return None
-    return doc.meta, doc.text, chunks, old.vectors[rows]
+    return doc.meta, doc.text, chunks, old.vectors[rows], extract_statements(doc)  # its years may be corrected
 
 
 def _vector_cache(old: Index | None) -> dict[str, np.ndarray]:
@@ -596,6 +615,7 @@ def _write_version(
     documents: list[dict],
     chunks: list[Chunk],
     vectors: np.ndarray,
+    statements: list[Statement],
     doc_entries: dict[str, dict],
     progress: Progress | None,
 ) -> None:
@@ -612,6 +632,9 @@ def _write_version(
         "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks), encoding="utf-8"
     )
     np.save(tmp / "vectors.npy", vectors.astype(np.float32))
+    (tmp / "indicators.jsonl").write_text(
+        "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in statements), encoding="utf-8"
+    )
     kind = choose_index_type(len(chunks), settings.faiss_index)
     faiss.write_index(build_faiss(vectors.astype(np.float32), kind), str(tmp / "faiss.index"))
     KeywordIndex.build(c.search_text for c in chunks).save(tmp / "keyword")  # streamed: scales to 1M chunks

@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
-from index import Index, Settings, covered_years, load_embedder, load_index
+from index import Index, Settings, Statement, covered_years, load_embedder, load_index
 
 from .about import answer_about, report_question
 from .extract import Claim, Draft, Extractor
@@ -19,6 +19,18 @@ from .guard import check_question
 from .match import Idf
 from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
+from .series import (
+    Series,
+    asks_series,
+    collect,
+    gap_text,
+    heading,
+    indicator_of,
+    point_claim,
+    question_years,
+    wants_growth,
+    wants_targets,
+)
 from .spelling import Speller
 from .text import NUMBER_RE
 from .understand import Question, analyse, asks_difference, corrected
@@ -59,6 +71,7 @@ class Answer:
     citations: list[Citation]
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    series: list[Series] = field(default_factory=list)  # a trend question: the asked series, then its growth
 
     def to_json(self) -> dict:
         """The public JSON contract shared by the CLI, the web API and the evaluation."""
@@ -91,6 +104,7 @@ class Answer:
                 for p in self.passages
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "series": [series_json(s) for s in self.series],
         }
 
 
@@ -138,6 +152,10 @@ class Assistant:
         if years:
             q, conflict = _apply_year_filter(q, tuple(years))
             notice += conflict
+        if asks_series(question) and not q.is_compound:
+            answer = self._series(question, q, doc_ids, notice, t0)
+            if answer is not None:
+                return answer
         retrieve_ms = 0.0
         drafts: list[tuple[Question, Draft]] = []
         shown: dict[int, Passage] = {}  # by row: a passage found for two sides is shown once
@@ -171,6 +189,72 @@ class Assistant:
             citations=citations,
             passages=passages,
             timings_ms={"retrieve": retrieve_ms, "answer": total - retrieve_ms, "total": total},
+        )
+
+    def _series(
+        self, question: str, q: Question, doc_ids: list[str] | None, notice: str, t0: float
+    ) -> Answer | None:
+        """A trend question answered from the indicator statements, or None to answer it by retrieval."""
+        indicator = indicator_of(" ".join([q.text, *(a for alts in q.terms for a in alts)]), self.index)
+        if indicator is None:
+            return None
+        index = self.index
+        targets, growth = wants_targets(q.text), wants_growth(q.text)
+        years = question_years(q.text, q.years, index, targets)
+        primary = collect(index, indicator, years, growth=growth, targets=targets, doc_ids=doc_ids)
+        if primary.empty and not growth:  # only growth is stated ("地区生产总值增长6%左右")
+            primary = collect(index, indicator, years, growth=True, targets=targets, doc_ids=doc_ids)
+        if primary.empty:
+            return None
+        citations: list[Citation] = []
+        claims = []
+        for p in primary.points:
+            citations.append(self._cite_statement(len(citations) + 1, p.statement))
+            claims.append(f"{point_claim(p, primary.measure)}[{len(citations)}]")
+        numbers = {id(p.statement): c.n for p, c in zip(primary.points, citations, strict=True)}
+        primary = primary.cited(numbers)
+        text = f"{heading(primary)}：" + "；".join(claims)
+        if primary.gaps:
+            text += f"。{gap_text(primary.gaps)}：报告中未载"
+        shown = [primary]
+        if primary.measure == "level":  # rates stated beside the levels: their own chart
+            rates = collect(index, indicator, years, growth=True, targets=targets, doc_ids=doc_ids)
+            rates = rates.cited(numbers).keep(lambda p: p.n > 0)
+            if not rates.empty:
+                shown.append(rates)
+        passages = self.retriever.search(q.text, self.settings.top_k, doc_ids)
+        total = (time.perf_counter() - t0) * 1000
+        return Answer(
+            question=question,
+            rewritten=q.text,
+            answer=notice + text,
+            abstained=False,
+            citations=citations,
+            passages=passages,
+            timings_ms={"retrieve": 0.0, "answer": total, "total": total},
+            series=shown,
+        )
+
+    def _cite_statement(self, n: int, st: Statement) -> Citation:
+        """A statement's citation: the passage holding its clause, the clause highlighted."""
+        doc = self.index.docs[st.doc_id]
+        chunk = min(
+            (c for c in self.index.chunks if c.doc_id == st.doc_id and c.start <= st.start and st.end <= c.end),
+            key=lambda c: c.end - c.start,
+            default=None,
+        )
+        if chunk is None:  # a clause across a chunk boundary: the passage it starts in
+            chunk = next(c for c in self.index.chunks if c.doc_id == st.doc_id and c.start <= st.start < c.end)
+        return Citation(
+            n=n,
+            doc_id=doc.doc_id,
+            source=doc.file,
+            title=doc.title,
+            year=doc.years_label,
+            section=" > ".join(chunk.section),
+            text=chunk.text,
+            start=st.start - chunk.start,
+            end=min(st.end, chunk.end) - chunk.start,
         )
 
     def ask_json(self, question: str, **kwargs: object) -> dict:
@@ -316,6 +400,31 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
     if first and second and first != second:
         return f"{second}比{first}{verb}{shown}{unit}（由[1][2]计算）"
     return f"两者相差{shown}{unit}（由[1][2]计算）"
+
+
+def series_json(series: Series) -> dict:
+    """A series as programs read it (the README's JSON contract): one entry per point, with its citation's n."""
+    points = []
+    for p in series.points:
+        s = p.statement
+        points.append(
+            {
+                "year": p.year,
+                "value": p.value,
+                "kind": s.kind,
+                "stated": {"value": s.value, "unit": s.unit, "growth": s.growth, "wording": s.wording},
+                "citation": p.n,
+                "source": s.doc_id,
+            }
+        )
+    return {
+        "indicator": series.indicator,
+        "measure": series.measure,
+        "unit": series.unit,
+        "years": list(series.years),
+        "gaps": list(series.gaps),
+        "points": points,
+    }
 
 
 def numbers_supported(answer: Answer) -> bool:

@@ -1,0 +1,228 @@
+"""Indicator timelines: one indicator across every report, each figure cited.
+
+The index holds every indicator statement of every report (:mod:`index.indicators`); a trend
+question ("西城区历年地区生产总值", "2004年以来区级财政收入的变化") is answered by collecting
+them, not by retrieving a few passages.  Rules a reader can check:
+
+* one row per statement: where two reports state a figure for the same year (a 预计 in January,
+  the final figure later), both are shown, the later report first;
+* years with no statement are gaps, listed as such, never filled;
+* actuals (实际, 预计) by default; targets (目标, 调整后目标) only when the question asks for them;
+  period figures (累计, 年均) are never a point of a year;
+* a level and a growth rate are different series (亿元 and % never share an axis); one unit per
+  series: a level in 万元 joins one in 亿元 through its base value, a different base unit is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+
+from index import Index, Statement
+
+# How questions name the normalised indicators (index.indicators.CANONICAL), besides their own names.
+QUESTION_NAMES: dict[str, str] = {
+    "gdp": "地区生产总值",
+    "生产总值": "地区生产总值",
+    "经济总量": "地区生产总值",
+    "财政收入": "一般公共预算收入",
+    "预算收入": "一般公共预算收入",
+    "可支配收入": "居民人均可支配收入",
+    "人均收入": "居民人均可支配收入",
+    "居民收入": "居民人均可支配收入",
+    "百姓收入": "居民人均可支配收入",
+    "税收": "三级税收",
+    "零售": "社会消费品零售总额",
+    "社零": "社会消费品零售总额",
+    "固定资产投资": "全社会固定资产投资",
+    "失业率": "城镇登记失业率",
+    "pm2.5": "PM2.5年均浓度",
+    "细颗粒物": "PM2.5年均浓度",
+}
+_ASKS_SERIES = re.compile(
+    r"历年|这几年|近几年|这些年|逐年|每年|每一年|各年|历次|变化|趋势|走势|变动|(?:19|20)\d{2}\s*年?\s*(?:以来|至今)|"
+    r"(?:19|20)\d{2}\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*(?:19|20)\d{2}"
+)
+_ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|增长(?:了)?多少|增长情况|每年增长|增长幅度|下降(?:了)?多少|降幅")
+_ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
+_SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
+ACTUAL_KINDS = ("实际", "预计")
+TARGET_KINDS = ("目标", "调整后目标")
+_MIN_NAME = 3  # a statement's wording shorter than this (覆盖率) names no one indicator in a question
+
+
+@dataclass(frozen=True)
+class Point:
+    """One statement of the series, in the series' unit."""
+
+    year: int
+    value: float  # in the series unit (a growth series: percent)
+    statement: Statement
+    n: int = 0  # the answer's citation of the statement
+
+
+@dataclass(frozen=True)
+class Series:
+    indicator: str
+    measure: str  # "level" | "growth"
+    unit: str  # of every point's value
+    points: tuple[Point, ...]  # by year, the later report first within a year
+    years: tuple[int, ...]  # the span shown: asked, else that of the points
+    gaps: tuple[int, ...]  # years of the span with no statement
+
+    @property
+    def empty(self) -> bool:
+        return not self.points
+
+    def keep(self, wanted: Callable[[Point], bool]) -> Series:
+        """The series with only the wanted points; its span stays, the others become gaps."""
+        points = tuple(p for p in self.points if wanted(p))
+        stated = {p.year for p in points}
+        return replace(self, points=points, gaps=tuple(y for y in self.years if y not in stated))
+
+    def cited(self, numbers: dict[int, int]) -> Series:
+        """The points numbered by their statements' citations (``numbers``: id of the statement -> n)."""
+        return replace(self, points=tuple(replace(p, n=numbers.get(id(p.statement), 0)) for p in self.points))
+
+
+def asks_series(text: str) -> bool:
+    """A question for figures over years ("历年", "这几年", "变化", "从X年到Y年", "X年以来", "每年")."""
+    return bool(_ASKS_SERIES.search(text))
+
+
+def indicator_of(text: str, index: Index) -> str | None:
+    """The indicator a question names: the longest name (or report wording) it contains."""
+    low = re.sub(r"\s", "", text).lower()
+    found: list[tuple[int, str]] = [(len(k), name) for k, name in QUESTION_NAMES.items() if k in low]
+    for st in index.statements:
+        for name in (st.indicator, st.wording):
+            if len(name) >= _MIN_NAME and name.lower() in low:
+                found.append((len(name), st.indicator))
+    return max(found)[1] if found else None
+
+
+def collect(
+    index: Index,
+    indicator: str,
+    years: tuple[int, ...] = (),
+    growth: bool = False,
+    targets: bool = False,
+    doc_ids: list[str] | None = None,
+) -> Series:
+    """The series of one indicator: its statements of the asked kinds, one unit, in year order."""
+    kinds = TARGET_KINDS if targets else ACTUAL_KINDS
+    chosen = [
+        s
+        for s in index.statements
+        if s.indicator == indicator
+        and s.kind in kinds
+        and s.year is not None
+        and (s.growth is not None if growth else s.value is not None)
+        and (not years or s.year in years)
+        and (doc_ids is None or s.doc_id in doc_ids)
+    ]
+    unit = "%"
+    if not growth and chosen:
+        base = _main(s.base_unit for s in chosen)
+        chosen = [s for s in chosen if s.base_unit == base]
+        unit = display_unit(base, max(abs(s.base or 0) for s in chosen))
+    order = {d.doc_id: (d.date or str(d.year or 0)) for d in index.docs.values()}
+    seen: set[tuple] = set()
+    points: list[Point] = []
+    for s in sorted(chosen, key=lambda s: (s.year, _neg(order.get(s.doc_id, "")), s.start)):
+        value = s.growth if growth else _in_unit(s.base or 0.0, s.base_unit, unit)
+        key = (s.doc_id, s.year, s.kind, value)
+        if key in seen:  # a task table repeats a row's figure in another row
+            continue
+        seen.add(key)
+        points.append(Point(s.year, round(value, 4), s))  # type: ignore[arg-type]
+    span = years or (tuple(range(points[0].year, points[-1].year + 1)) if points else ())
+    stated = {p.year for p in points}
+    return Series(
+        indicator, "growth" if growth else "level", unit, tuple(points), span, tuple(y for y in span if y not in stated)
+    )
+
+
+def question_years(text: str, years: tuple[int, ...], index: Index, targets: bool = False) -> tuple[int, ...]:
+    """The span a series question asks for: its years; "X年以来" up to the last year reported on (planned on)."""
+    m = _SINCE.search(text)
+    last = max((y for d in index.docs.values() for y in (*d.years, *(d.plan_years if targets else ()))), default=None)
+    if m and last is not None:
+        return tuple(range(int(m.group(1)), max(last, int(m.group(1))) + 1))
+    return tuple(range(min(years), max(years) + 1)) if len(years) > 1 else years
+
+
+def wants_growth(text: str) -> bool:
+    return bool(_ASKS_GROWTH.search(text))
+
+
+def wants_targets(text: str) -> bool:
+    return bool(_ASKS_TARGET.search(text))
+
+
+_SCALES = {"元": (("亿元", 1e8), ("万元", 1e4)), "人": (("万人", 1e4),), "人次": (("万人次", 1e4),)}
+
+
+def display_unit(base_unit: str, largest: float) -> str:
+    """The unit a series is shown in: 亿元 for sums of hundreds of millions, 万元 for tens of thousands."""
+    for unit, scale in _SCALES.get(base_unit, ()):
+        if largest >= scale:
+            return unit
+    return base_unit
+
+
+def _in_unit(base: float, base_unit: str, unit: str) -> float:
+    scale = dict(_SCALES.get(base_unit, ())).get(unit, 1.0)
+    return base / scale
+
+
+def _main(units: Iterable[str]) -> str:
+    counts: dict[str, int] = {}
+    for u in units:
+        counts[u] = counts.get(u, 0) + 1
+    return max(counts, key=lambda u: counts[u])
+
+
+def _neg(date: str) -> tuple[int, ...]:
+    """Later documents first: a descending sort key of an ISO date (or a year)."""
+    return tuple(-int(x) for x in re.findall(r"\d+", date)) or (0,)
+
+
+def format_value(value: float) -> str:
+    """A figure as a report writes it: no trailing zeros, at most two decimals."""
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+
+
+_KIND_LABEL = {"实际": "", "预计": "预计", "目标": "目标", "调整后目标": "调整后目标"}
+
+
+def point_claim(p: Point, measure: str) -> str:
+    """One point as the answer says it, the figure as the report writes it ("2013年：2800亿元（预计，增长9%）")."""
+    s = p.statement
+    if measure == "growth" or s.value is None:
+        figure, rate = _rate_words(s.growth or 0.0), None
+    else:
+        figure, rate = f"{format_value(s.value)}{s.unit}", s.growth
+    notes = [x for x in (_KIND_LABEL.get(s.kind, s.kind), _rate_words(rate) if rate is not None else "") if x]
+    return f"{p.year}年：{figure}" + (f"（{'，'.join(notes)}）" if notes else "")
+
+
+def _rate_words(rate: float) -> str:
+    return f"下降{format_value(-rate)}%" if rate < 0 else f"增长{format_value(rate)}%"
+
+
+def gap_text(gaps: tuple[int, ...]) -> str:
+    """'2007–2012年、2014–2015年' for the years no report states a figure for."""
+    runs: list[list[int]] = []
+    for y in gaps:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return "、".join(f"{r[0]}年" if len(r) == 1 else f"{r[0]}–{r[-1]}年" for r in runs)
+
+
+def heading(series: Series) -> str:
+    what = "增速" if series.measure == "growth" else ""
+    return f"{series.indicator}{what}（{series.unit}），报告所载各年数值"
