@@ -54,6 +54,12 @@ METRICS: dict[str, Metric] = {
         "误拒答率（有答案题）",
         "报告中有答案的题目里，系统却说未找到的比例（越低越好）",
     ),
+    "series_point_recall": Metric(
+        "series point recall", "序列数据点召回率", "趋势题的标准数据点中，年份和数值都答对的比例"
+    ),
+    "series_point_precision": Metric(
+        "series point precision", "序列数据点精确率", "趋势题回答给出的数据点中，确属标准数据点的比例"
+    ),
     "latency_ms_median": Metric("latency median (ms)", "耗时中位数（毫秒）", "一半题目在此时间内答完"),
     "latency_ms_p95": Metric("latency p95 (ms)", "耗时 P95（毫秒）", "95% 的题目在此时间内答完"),
     "n_errors": Metric("errors (answer_fn raised)", "出错题数", "回答过程中程序出错的题目数"),
@@ -401,3 +407,36 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     position = (len(ordered) - 1) * p / 100
     low, high = math.floor(position), math.ceil(position)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def series_matches(gold_points: Sequence[dict], series: Sequence[dict], growth: bool) -> tuple[int, int, int, int]:
+    """(gold points found, answer points that are gold, gold points, answer points) of a trend question.
+
+    A point is right when its year and its value are: a level compared in its unit's base (a figure
+    written 50610595万元 is the 5061.06亿元 a table shows), a growth rate by its size (a gold
+    "下降17%" may be written 17 or -17).  The answer's series of the asked measure is scored.
+    """
+    from index.indicators import base_value  # the one unit rule the index applies
+
+    measure = "growth" if growth else "level"
+    shown = next((s["points"] for s in series if s.get("measure") == measure), [])
+
+    def value_of(p: dict) -> float | None:
+        stated = p["stated"]
+        if growth:
+            return None if stated.get("growth") is None else abs(stated["growth"])
+        return None if stated.get("value") is None else base_value(stated["value"], stated["unit"])[0]
+
+    def gold_value(g: dict) -> float | None:
+        if not isinstance(g.get("value"), int | float):
+            return None  # "正增长": no figure to match
+        return abs(g["value"]) if growth else base_value(float(g["value"]), g.get("unit") or "")[0]
+
+    def same(a: float | None, b: float | None) -> bool:
+        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
+
+    answer = [(p["year"], value_of(p)) for p in shown]
+    gold = [(g["year"], gold_value(g)) for g in gold_points]
+    found = sum(any(y == gy and same(v, gv) for y, v in answer) for gy, gv in gold)
+    right = sum(any(y == gy and same(v, gv) for gy, gv in gold) for y, v in answer)
+    return found, right, len(gold), len(answer)

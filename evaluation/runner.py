@@ -32,10 +32,11 @@ from .metrics import (
     mrr,
     normalize,
     percentile,
+    series_matches,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-TYPES = ("number", "fact", "list", "responsible_unit", "status", "cross_doc", "plan", "unanswerable")
+TYPES = ("number", "fact", "list", "responsible_unit", "status", "cross_doc", "plan", "unanswerable", "series")
 # For these a gate value is a ceiling, not a floor.
 LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_ms_median", "latency_ms_p95", "n_errors"})
 OUTPUT_KEYS = ("answer", "abstained", "citations", "passages", "timings_ms")
@@ -57,6 +58,10 @@ def _item_problem(item: Any, seen_ids: set[str]) -> str | None:
     """What is wrong with one parsed test-set line, or ``None``."""
     if not isinstance(item, dict):
         return "expected a JSON object"
+    if item.get("type") == "series":
+        problem = _series_problem(item)
+        if problem:
+            return problem
     for key in ("id", "question", "answer", "type"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             return f"missing or empty string field {key!r}"
@@ -80,6 +85,19 @@ def _item_problem(item: Any, seen_ids: set[str]) -> str | None:
             return f"evidence #{n} must be an object with string 'file' and 'quote'"
         if not normalize(ev["quote"]):
             return f"evidence #{n} has an empty quote"
+    return None
+
+
+def _series_problem(item: dict) -> str | None:
+    """A trend item holds its gold as points (year, value, unit, file, quote); its answer text is made from them."""
+    points = item.get("points")
+    if not isinstance(points, list):
+        return "a series item needs a list 'points'"
+    for n, p in enumerate(points, 1):
+        if not isinstance(p, dict) or not isinstance(p.get("year"), int) or "value" not in p:
+            return f"point #{n} must be an object with an int 'year' and a 'value'"
+    item.setdefault("answer", "；".join(f"{p['year']}年{p['value']}{p.get('unit') or ''}" for p in points) or "报告未载")
+    item.setdefault("evidence", [{"file": p["file"], "quote": p["quote"]} for p in points if p.get("quote")])
     return None
 
 
@@ -121,10 +139,16 @@ def score_item(item: dict, output: dict) -> dict:
     answer, abstained = output["answer"], bool(output["abstained"])
     passages = [p["text"] for p in sorted(output["passages"], key=lambda p: p["rank"])]
     cited = [c["text"] for c in output["citations"]]
-    answerable = kind != "unanswerable"
+    answerable = kind != "unanswerable" and not (kind == "series" and not item["points"])
     coverage = None
     if kind in COMPONENT_TYPES:
         coverage = 0.0 if abstained else max(component_coverage(answer, g) for g in golds)
+    correct = answer_correct(answer, gold, aliases, item_type=kind, abstained=abstained)
+    series = None
+    if kind == "series":
+        series = series_matches(item["points"], output.get("series", []), bool(item.get("growth")))
+        found, right, n_gold, n_shown = series
+        correct = (found == n_gold and right == n_shown) if n_gold else (abstained or n_shown == 0)
     f1 = None
     if answerable:
         f1 = 0.0 if abstained else max(char_f1(answer, g) for g in golds)
@@ -137,7 +161,9 @@ def score_item(item: dict, output: dict) -> dict:
         "aliases": aliases,
         "got": answer,
         "abstained": abstained,
-        "correct": answer_correct(answer, gold, aliases, item_type=kind, abstained=abstained),
+        "answerable": answerable,
+        "correct": correct,
+        "series": series,
         "coverage": coverage,
         "f1": f1,
         "n_evidence": len(quotes),
@@ -180,12 +206,13 @@ def _run_one(item: dict, answer_fn: Callable[..., dict]) -> dict:
 
 def summarize(records: Sequence[dict]) -> dict[str, float | int | None]:
     """Counts and total metrics over some records (all of them, or one group)."""
-    answerable = [r for r in records if r["type"] != "unanswerable"]
+    answerable = [r for r in records if _answerable(r)]
     ranks = [r["hit_rank"] for r in answerable if r["n_evidence"]]
     latencies = [r["latency_ms"] for r in records]
     abstention_accuracy, false_abstention = abstention_rates(
-        (r["type"] != "unanswerable", r["abstained"]) for r in records
+        (_answerable(r), r["abstained"]) for r in records
     )
+    series = [r["series"] for r in records if r.get("series")]
     return {
         "n": len(records),
         "n_answerable": len(answerable),
@@ -202,9 +229,20 @@ def summarize(records: Sequence[dict]) -> dict[str, float | int | None]:
         "citation_recall": mean_of(r["citation_recall"] for r in records),
         "abstention_accuracy": abstention_accuracy,
         "false_abstention_rate": false_abstention,
+        "series_point_recall": _ratio(sum(s[0] for s in series), sum(s[2] for s in series)),
+        "series_point_precision": _ratio(sum(s[1] for s in series), sum(s[3] for s in series)),
         "latency_ms_median": percentile(latencies, 50),
         "latency_ms_p95": percentile(latencies, 95),
     }
+
+
+def _answerable(record: dict) -> bool:
+    """Records of runs saved before trend items existed say it by their type only."""
+    return record.get("answerable", record["type"] != "unanswerable")
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def _grouped(records: Sequence[dict], keys_of: Callable[[dict], Sequence[str]]) -> dict[str, dict]:

@@ -21,8 +21,8 @@ from .report import fmt, markdown_table
 from .runner import ROOT, TYPES, evaluate, load_testset
 
 TESTSETS = ROOT / "testsets"
-DEFAULT_SETS = ("dev_qa", "project_qa", "blind_tune", "blind_check")
-TUNING_SETS = ("dev_qa", "project_qa", "blind_tune")  # the check half is never used to choose anything
+DEFAULT_SETS = ("dev_qa", "project_qa", "blind_tune", "blind_check", "series_qa")
+TUNING_SETS = ("dev_qa", "project_qa", "blind_tune", "series_qa")  # the check half is never used to choose anything
 COLUMNS = (
     "n",
     "accuracy",
@@ -30,6 +30,8 @@ COLUMNS = (
     "citation_precision",
     "abstention_accuracy",
     "false_abstention_rate",
+    "series_point_recall",
+    "series_point_precision",
     "latency_ms_median",
 )
 

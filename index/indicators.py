@@ -70,6 +70,7 @@ _INNER_KIND = re.compile(r"预计(?:实现|完成|达到)?")
 _SUBJECT = re.compile(
     r"^(.{2,24}?(?:收入|税收|投资|总值|总额|零售额|增加值))(?=首次|预计|实现|完成|达到|突破|超过|继续|保持)"
 )
+_SINGLE_YEAR = re.compile(r"(?:19|20)\d{2}\s*年|今年|明年")
 _MIN_WORDING = 3  # "率103.35%", "超额完成5165辆", "总数达到101家": too short to name an indicator
 _PLAN_WORDS = re.compile(r"调整为|调整到")
 _PARENTHETICAL = re.compile(r"[(（][^()（）]{9,}[)）]")  # an aside ("(此调整方案已于…通过)"), not "(PM2.5)"
@@ -98,7 +99,7 @@ CANONICAL: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def canonical(wording: str) -> str:
     """The normalised name of an indicator as a report (or a question) words it."""
-    name = re.sub(r"\s", "", wording)
+    name = re.sub(r"\s", "", wording).replace("国有企业", "国企")  # the usual short form
     for norm, pattern in CANONICAL:
         if pattern.search(name):
             return norm
@@ -274,8 +275,9 @@ def _statement(
     kind = _kind(sentence, m, said, role, ctx.estimated)
     year = figure_year(sentence[group.start() : group.end()], m.start() - group.start(), about)
     years: tuple[int, ...] = ()
-    if kind in PERIOD_KINDS:
-        year, years = None, about
+    grouped = sentence[group.start() : group.end()]
+    if kind in PERIOD_KINDS or (role == "plan" and len(about) > 1 and not _SINGLE_YEAR.search(grouped)):
+        year, years = None, about  # a period figure, or a five-year plan's target for its whole period
     elif year is None:
         return None  # a difference or ratio against another year
     signed = -abs(number) if growth and _FALL_WORDS.search(said) else number

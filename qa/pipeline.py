@@ -152,7 +152,7 @@ class Assistant:
         if years:
             q, conflict = _apply_year_filter(q, tuple(years))
             notice += conflict
-        if asks_series(question) and not q.is_compound:
+        if asks_series(q.text):
             answer = self._series(question, q, doc_ids, notice, t0)
             if answer is not None:
                 return answer
@@ -195,7 +195,7 @@ class Assistant:
         self, question: str, q: Question, doc_ids: list[str] | None, notice: str, t0: float
     ) -> Answer | None:
         """A trend question answered from the indicator statements, or None to answer it by retrieval."""
-        indicator = indicator_of(" ".join([q.text, *(a for alts in q.terms for a in alts)]), self.index)
+        indicator = indicator_of([q.text, *(a for alts in q.terms for a in alts)], self.index)
         if indicator is None:
             return None
         index = self.index

@@ -21,6 +21,8 @@ from dataclasses import dataclass, replace
 
 from index import Index, Statement
 
+from .understand import asks_difference
+
 # How questions name the normalised indicators (index.indicators.CANONICAL), besides their own names.
 QUESTION_NAMES: dict[str, str] = {
     "gdp": "地区生产总值",
@@ -42,13 +44,18 @@ QUESTION_NAMES: dict[str, str] = {
 }
 _ASKS_SERIES = re.compile(
     r"历年|这几年|近几年|这些年|逐年|每年|每一年|各年|历次|变化|趋势|走势|变动|(?:19|20)\d{2}\s*年?\s*(?:以来|至今)|"
-    r"(?:19|20)\d{2}\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*(?:19|20)\d{2}"
+    r"从\s*(?:19|20)\d{2}\s*年?\s*(?:到|至)\s*(?:19|20)\d{2}"
 )
-_ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|增长(?:了)?多少|增长情况|每年增长|增长幅度|下降(?:了)?多少|降幅")
+# A total over the period ("2004到2006年累计完成…多少") is one figure, not a series.
+_ASKS_TOTAL = re.compile(r"累计|一共|总共|合计|共计|总计|这[两三四五六七八九十]年")
+# A rate, not a level: "增速", "每年增长多少", "增长目标"; "涨到多少" asks the level reached.
+_ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|降幅|(?:增长|下降|提高)(?![到至])")
 _ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
 _SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
 ACTUAL_KINDS = ("实际", "预计")
 TARGET_KINDS = ("目标", "调整后目标")
+# What follows a name up to the question's own words, when it holds another measure noun.
+_OTHER_HEAD = re.compile(r"[^，,。？?！!]*?(?:天数|人数|个数|次数|户数|家数|比重|占比|面积)(?!.*?(?:历年|每年|这几年|各年))|[^历每这各从近是有的，,？?]{0,8}?(?:比重|占比|天数)")
 _MIN_NAME = 3  # a statement's wording shorter than this (覆盖率) names no one indicator in a question
 
 
@@ -87,18 +94,32 @@ class Series:
 
 
 def asks_series(text: str) -> bool:
-    """A question for figures over years ("历年", "这几年", "变化", "从X年到Y年", "X年以来", "每年")."""
-    return bool(_ASKS_SERIES.search(text))
+    """A question for figures over years ("历年", "这几年", "变化", "从X年到Y年", "X年以来", "每年").
+
+    Not a period total, and not a comparison of two years ("2013年和2019年比变化多少"): those
+    are answered as one figure, or as two sides with their difference.
+    """
+    if not _ASKS_SERIES.search(text) or _ASKS_TOTAL.search(text):
+        return False
+    named = set(re.findall(r"(?:19|20)\d{2}", text))
+    spans = re.search(r"到|至|以来|[—\-－~～–]", text)
+    return not (len(named) == 2 and not spans and asks_difference(text))
 
 
-def indicator_of(text: str, index: Index) -> str | None:
-    """The indicator a question names: the longest name (or report wording) it contains."""
-    low = re.sub(r"\s", "", text).lower()
-    found: list[tuple[int, str]] = [(len(k), name) for k, name in QUESTION_NAMES.items() if k in low]
-    for st in index.statements:
-        for name in (st.indicator, st.wording):
-            if len(name) >= _MIN_NAME and name.lower() in low:
-                found.append((len(name), st.indicator))
+def indicator_of(texts: Iterable[str], index: Index) -> str | None:
+    """The indicator a question (or one of its rewordings) names: the longest name or report wording in it.
+
+    A name followed by another measure ("空气质量…天数", "GDP…比重") names a different indicator.
+    """
+    found: list[tuple[int, str]] = []
+    names = [(k, v) for k, v in QUESTION_NAMES.items()]
+    names += [(n.lower(), st.indicator) for st in index.statements for n in (st.indicator, st.wording) if len(n) >= _MIN_NAME]
+    for text in texts:
+        low = re.sub(r"\s", "", text).lower()
+        for key, name in names:
+            at = low.find(key)
+            if at >= 0 and not _OTHER_HEAD.match(low, at + len(key)):
+                found.append((len(key), name))
     return max(found)[1] if found else None
 
 
