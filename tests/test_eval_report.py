@@ -105,6 +105,8 @@ EXPECTED_TOTALS = {
     "citation_recall": (1 + 0 + 1 + 0) / 4,
     "abstention_accuracy": 1 / 2,
     "false_abstention_rate": 1 / 4,
+    "series_point_recall": None,  # no trend items
+    "series_point_precision": None,
     "latency_ms_median": 350.0,
     "latency_ms_p95": 575.0,  # 500 + 0.75 * 100
 }
