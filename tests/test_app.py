@@ -158,7 +158,7 @@ def test_votes_are_appended_to_the_feedback_log(client: Client, shared: tuple[Se
 
 def test_ask_endpoint_returns_the_cli_json_contract(client: Client, assistant: Assistant):
     result = client.predict("2019年社会消费品零售总额是多少？", api_name="/ask")
-    assert set(result) == {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+    assert set(result) == {"question", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
     assert "1089" in result["answer"] and not result["abstained"]
     citation = result["citations"][0]
     assert set(citation) == {"n", "source", "title", "year", "section", "text", "start", "end"}
