@@ -34,7 +34,6 @@ from dataclasses import replace as _with
 from .meta import figure_year
 from .schema import Document, Statement
 
-KINDS = ("实际", "预计", "目标", "调整后目标", "累计", "年均")
 PERIOD_KINDS = ("累计", "年均")  # figures of a period, never a point of one year
 
 _UNIT = (
@@ -180,7 +179,7 @@ def _piece(
     in_piece: list[Statement] = []
     figures = list(FIGURE.finditer(sentence, piece.start(), piece.end()))
     if not figures:
-        said, wording, lead = _read(sentence[piece.start() : piece.end()], subject=True)
+        _, wording, lead = _read(sentence[piece.start() : piece.end()], subject=True)
         if wording:
             ctx.subject, ctx.subject_at = wording, s0 + piece.start() + lead
         return
@@ -273,9 +272,9 @@ def _statement(
     if "占" in wording and not wording.endswith("比重"):
         wording = re.sub(r"的$", "", wording) + "比重"
     kind = _kind(sentence, m, said, role, ctx.estimated)
-    year = figure_year(sentence[group.start() : group.end()], m.start() - group.start(), about)
-    years: tuple[int, ...] = ()
     grouped = sentence[group.start() : group.end()]
+    year = figure_year(grouped, m.start() - group.start(), about)
+    years: tuple[int, ...] = ()
     if kind in PERIOD_KINDS or (role == "plan" and len(about) > 1 and not _SINGLE_YEAR.search(grouped)):
         year, years = None, about  # a period figure, or a five-year plan's target for its whole period
     elif year is None:

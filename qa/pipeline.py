@@ -238,13 +238,12 @@ class Assistant:
     def _cite_statement(self, n: int, st: Statement) -> Citation:
         """A statement's citation: the passage holding its clause, the clause highlighted."""
         doc = self.index.docs[st.doc_id]
+        chunks = [self.index.chunks[r] for r in self.retriever.rows_of.get(st.doc_id, [])]
         chunk = min(
-            (c for c in self.index.chunks if c.doc_id == st.doc_id and c.start <= st.start and st.end <= c.end),
-            key=lambda c: c.end - c.start,
-            default=None,
+            (c for c in chunks if c.start <= st.start and st.end <= c.end), key=lambda c: c.end - c.start, default=None
         )
         if chunk is None:  # a clause across a chunk boundary: the passage it starts in
-            chunk = next(c for c in self.index.chunks if c.doc_id == st.doc_id and c.start <= st.start < c.end)
+            chunk = next(c for c in chunks if c.start <= st.start < c.end)
         return Citation(
             n=n,
             doc_id=doc.doc_id,

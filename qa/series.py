@@ -16,10 +16,12 @@ them, not by retrieving a few passages.  Rules a reader can check:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from index import Index, Statement
+from index.indicators import base_value
 
 from .understand import asks_difference
 
@@ -55,7 +57,9 @@ _SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
 ACTUAL_KINDS = ("实际", "预计")
 TARGET_KINDS = ("目标", "调整后目标")
 # What follows a name up to the question's own words, when it holds another measure noun.
-_OTHER_HEAD = re.compile(r"[^，,。？?！!]*?(?:天数|人数|个数|次数|户数|家数|比重|占比|面积)(?!.*?(?:历年|每年|这几年|各年))|[^历每这各从近是有的，,？?]{0,8}?(?:比重|占比|天数)")
+_OTHER_HEAD = re.compile(
+    r"[^，,。？?！!]*?(?:天数|人数|个数|次数|户数|家数|比重|占比|面积)(?!.*?(?:历年|每年|这几年|各年))|[^历每这各从近是有的，,？?]{0,8}?(?:比重|占比|天数)"
+)
 _MIN_NAME = 3  # a statement's wording shorter than this (覆盖率) names no one indicator in a question
 
 
@@ -113,7 +117,9 @@ def indicator_of(texts: Iterable[str], index: Index) -> str | None:
     """
     found: list[tuple[int, str]] = []
     names = [(k, v) for k, v in QUESTION_NAMES.items()]
-    names += [(n.lower(), st.indicator) for st in index.statements for n in (st.indicator, st.wording) if len(n) >= _MIN_NAME]
+    names += [
+        (n.lower(), st.indicator) for st in index.statements for n in (st.indicator, st.wording) if len(n) >= _MIN_NAME
+    ]
     for text in texts:
         low = re.sub(r"\s", "", text).lower()
         for key, name in names:
@@ -145,14 +151,14 @@ def collect(
     ]
     unit = "%"
     if not growth and chosen:
-        base = _main(s.base_unit for s in chosen)
+        base = Counter(s.base_unit for s in chosen).most_common(1)[0][0]
         chosen = [s for s in chosen if s.base_unit == base]
         unit = display_unit(base, max(abs(s.base or 0) for s in chosen))
     order = {d.doc_id: (d.date or str(d.year or 0)) for d in index.docs.values()}
     seen: set[tuple] = set()
     points: list[Point] = []
     for s in sorted(chosen, key=lambda s: (s.year, _neg(order.get(s.doc_id, "")), s.start)):
-        value = s.growth if growth else _in_unit(s.base or 0.0, s.base_unit, unit)
+        value = s.growth if growth else (s.base or 0.0) / base_value(1.0, unit)[0]
         key = (s.doc_id, s.year, s.kind, value)
         if key in seen:  # a task table repeats a row's figure in another row
             continue
@@ -191,18 +197,6 @@ def display_unit(base_unit: str, largest: float) -> str:
         if largest >= scale:
             return unit
     return base_unit
-
-
-def _in_unit(base: float, base_unit: str, unit: str) -> float:
-    scale = dict(_SCALES.get(base_unit, ())).get(unit, 1.0)
-    return base / scale
-
-
-def _main(units: Iterable[str]) -> str:
-    counts: dict[str, int] = {}
-    for u in units:
-        counts[u] = counts.get(u, 0) + 1
-    return max(counts, key=lambda u: counts[u])
 
 
 def _neg(date: str) -> tuple[int, ...]:
