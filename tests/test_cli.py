@@ -15,7 +15,7 @@ from qa import Assistant
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = {"question", "answer", "abstained", "citations", "passages", "timings_ms"}
+CONTRACT = {"question", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
 
 
 def run_qa(settings: Settings, tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
