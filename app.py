@@ -162,7 +162,7 @@ class Handlers:
             doc_ids=[doc] if doc else None,
         )
         key = uuid.uuid4().hex[:12]
-        for shown in web.stream_prefixes(answer.answer):
+        for shown in () if answer.series else web.stream_prefixes(answer.answer):  # a chart is shown whole
             partial = {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}
             yield gr.skip(), [*messages, partial], turns, gr.skip(), *wait
             time.sleep(STREAM_DELAY_S)

@@ -1,10 +1,14 @@
-"""``python -m qa ask`` - ask the reports from the command line.
+"""``python -m qa ask`` / ``python -m qa series`` - ask the reports from the command line.
 
     python -m qa ask "2019年社会消费品零售总额是多少？"          answer and numbered sources, for a person
     python -m qa ask --json "…"                                 one JSON object (the web API's contract)
     python -m qa ask --json --batch FILE                        one JSON object per input line, in order
                                                                 (a bad question: {"question", "error"})
     options: --year 2019 (repeatable or 2013,2019)  --doc 2020-work-report (repeatable or comma list)
+
+    python -m qa series "地区生产总值"                            one indicator across every report: a cited
+                                                                row per stated year, gaps named (--json too)
+    options: --growth (the rates)  --targets (目标 instead of actuals)  --year 2004-2010  --doc …
 
 The index is built on first use (progress on stderr, so stdout stays pure
 JSON), and the model is loaded once for a whole batch.
@@ -15,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +28,11 @@ from index.progress import ConsoleProgress
 
 from .guard import BadQuestion
 from .pipeline import Answer, Assistant
+from .series import gap_text, heading, point_claim
 from .service import load_assistant
 
 MAYBE_SHOWN = 3
+KNOWN_SHOWN = 12  # indicators named when a series is not found: the most stated, enough to recognise a name
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -39,6 +46,17 @@ def _years(values: list[str] | None) -> tuple[int, ...] | None:
     if bad:
         raise ValueError(f"--year 需要四位年份，而不是 {', '.join(bad)}")
     return tuple(int(y) for y in years) or None
+
+
+def _span(values: list[str] | None) -> tuple[int, ...]:
+    """--year of a series: years and spans, '2004-2010' meaning every year from 2004 to 2010."""
+    years: list[int] = []
+    for value in _split(values):
+        first, _, last = value.partition("-")
+        if not (first.isdigit() and len(first) == 4 and (not last or (last.isdigit() and len(last) == 4))):
+            raise ValueError(f"--year 需要四位年份或年份区间（如 2004-2010），而不是 {value}")
+        years += range(int(first), int(last or first) + 1)
+    return tuple(sorted(set(years)))
 
 
 def _questions(path: Path) -> Iterator[str]:
@@ -78,6 +96,23 @@ def format_answer(answer: Answer) -> str:
     return "\n".join(lines)
 
 
+def format_series(answer: Answer) -> str:
+    """A series as a person reads it in a terminal: one row per statement, its source under it."""
+    by_n = {c.n: c for c in answer.citations}
+    lines = []
+    for series in answer.series:
+        lines += ["", heading(series)]
+        for p in series.points:
+            c = by_n[p.n]
+            lines += [
+                f"  {point_claim(p, series.measure)}  [{p.n}] {c.title} · {c.section or '正文'}",
+                f"      “{c.quote}”",
+            ]
+        if series.gaps:
+            lines.append(f"  {gap_text(series.gaps)}：报告中未载")
+    return "\n".join(lines).lstrip("\n")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m qa", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,7 +124,31 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--doc", action="append", help="only these documents (id or comma list; see python -m index status)"
     )
+    series = sub.add_parser("series", help="one indicator across every report, each figure cited")
+    series.add_argument("indicator", help="its name as the reports or a reader write it (地区生产总值, GDP, 财政收入)")
+    series.add_argument("--json", action="store_true", help="print the JSON contract (its series field) instead")
+    series.add_argument("--growth", action="store_true", help="the growth rates instead of the levels")
+    series.add_argument("--targets", action="store_true", help="the targets (目标, 调整后目标) instead of actuals")
+    series.add_argument("--year", action="append", help="only these years (repeatable, 2013,2019, or 2004-2010)")
+    series.add_argument("--doc", action="append", help="only these documents (id or comma list)")
     return parser
+
+
+def _series(assistant: Assistant, args: argparse.Namespace) -> int:
+    """Print one indicator's series; 1 when no report states a figure of it (the indicators that exist listed)."""
+    docs = _split(args.doc) or None
+    unknown = [d for d in docs or [] if d not in assistant.index.docs]
+    if unknown:
+        raise ValueError(f"没有这些文档：{', '.join(unknown)}；已收录：{', '.join(sorted(assistant.index.docs))}")
+    answer = assistant.series(args.indicator, _span(args.year), args.growth, args.targets, docs)
+    if answer is not None:
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_series(answer))
+        return 0
+    stated = Counter(s.indicator for s in assistant.index.statements)
+    known = "、".join(name for name, _ in stated.most_common(KNOWN_SHOWN))
+    message = f"报告中没有“{args.indicator}”的数值（所选年份、类型）。报告中数值最多的指标：{known}"
+    print(json.dumps({"question": args.indicator, "error": message}, ensure_ascii=False) if args.json else message)
+    return 1
 
 
 def _ask_all(assistant: Assistant, questions: Iterator[str], args: argparse.Namespace) -> int:
@@ -117,13 +176,16 @@ def _ask_all(assistant: Assistant, questions: Iterator[str], args: argparse.Name
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Exit status: 0 all answered, 1 some question was unanswerable as asked, 2 bad input or no usable index."""
+    """Exit status: 0 all answered, 1 a question unanswerable as asked (a series no report states), 2 bad input."""
     args = _parser().parse_args(argv)
-    if (args.question is None) == (args.batch is None):
+    if args.command == "ask" and (args.question is None) == (args.batch is None):
         _parser().error("give either a question or --batch FILE")
     settings = Settings.from_env()
     try:
-        _years(args.year)  # bad options fail before the model loads
+        if args.command == "series":
+            _span(args.year)  # bad options fail before the model loads
+            return _series(load_assistant(settings, progress=ConsoleProgress()), args)
+        _years(args.year)
         assistant = load_assistant(settings, progress=ConsoleProgress())
         questions = _questions(args.batch) if args.batch else iter([args.question])
         bad = _ask_all(assistant, questions, args)

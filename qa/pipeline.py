@@ -198,12 +198,38 @@ class Assistant:
         indicator = indicator_of([q.text, *(a for alts in q.terms for a in alts)], self.index)
         if indicator is None:
             return None
-        index = self.index
         targets, growth = wants_targets(q.text), wants_growth(q.text)
-        years = question_years(q.text, q.years, index, targets)
-        primary = collect(index, indicator, years, growth=growth, targets=targets, doc_ids=doc_ids)
+        years = question_years(q.text, q.years, self.index, targets)
+        answer = self.series(indicator, years, growth=growth, targets=targets, doc_ids=doc_ids)
+        if answer is None:
+            return None
+        answer.question, answer.rewritten, answer.answer = question, q.text, notice + answer.answer
+        answer.passages = self.retriever.search(q.text, self.settings.top_k, doc_ids)
+        total = (time.perf_counter() - t0) * 1000
+        answer.timings_ms = {"retrieve": 0.0, "answer": total, "total": total}
+        return answer
+
+    def series(
+        self,
+        indicator: str,
+        years: tuple[int, ...] = (),
+        growth: bool = False,
+        targets: bool = False,
+        doc_ids: list[str] | None = None,
+    ) -> Answer | None:
+        """One indicator across every report (``python -m qa series``; the chat's trend questions).
+
+        ``indicator`` is a normalised name or a report's wording, as :func:`qa.series.indicator_of`
+        finds it; ``None`` when no report states a figure of it (for the asked years).
+        """
+        t0 = time.perf_counter()
+        name = indicator_of([indicator], self.index)
+        if name is None:
+            return None
+        index = self.index
+        primary = collect(index, name, years, growth=growth, targets=targets, doc_ids=doc_ids)
         if primary.empty and not growth:  # only growth is stated ("地区生产总值增长6%左右")
-            primary = collect(index, indicator, years, growth=True, targets=targets, doc_ids=doc_ids)
+            primary = collect(index, name, years, growth=True, targets=targets, doc_ids=doc_ids)
         if primary.empty:
             return None
         citations: list[Citation] = []
@@ -218,19 +244,18 @@ class Assistant:
             text += f"。{gap_text(primary.gaps)}：报告中未载"
         shown = [primary]
         if primary.measure == "level":  # rates stated beside the levels: their own chart
-            rates = collect(index, indicator, years, growth=True, targets=targets, doc_ids=doc_ids)
+            rates = collect(index, name, years, growth=True, targets=targets, doc_ids=doc_ids)
             rates = rates.cited(numbers).keep(lambda p: p.n > 0)
             if not rates.empty:
                 shown.append(rates)
-        passages = self.retriever.search(q.text, self.settings.top_k, doc_ids)
         total = (time.perf_counter() - t0) * 1000
         return Answer(
-            question=question,
-            rewritten=q.text,
-            answer=notice + text,
+            question=indicator,
+            rewritten=indicator,
+            answer=text,
             abstained=False,
             citations=citations,
-            passages=passages,
+            passages=[],
             timings_ms={"retrieve": 0.0, "answer": total, "total": total},
             series=shown,
         )

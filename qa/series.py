@@ -216,14 +216,15 @@ def point_claim(p: Point, measure: str) -> str:
     """One point as the answer says it, the figure as the report writes it ("2013年：2800亿元（预计，增长9%）")."""
     s = p.statement
     if measure == "growth" or s.value is None:
-        figure, rate = _rate_words(s.growth or 0.0), None
+        figure, rate = rate_words(s.growth or 0.0), None
     else:
         figure, rate = f"{format_value(s.value)}{s.unit}", s.growth
-    notes = [x for x in (_KIND_LABEL.get(s.kind, s.kind), _rate_words(rate) if rate is not None else "") if x]
+    notes = [x for x in (_KIND_LABEL.get(s.kind, s.kind), rate_words(rate) if rate is not None else "") if x]
     return f"{p.year}年：{figure}" + (f"（{'，'.join(notes)}）" if notes else "")
 
 
-def _rate_words(rate: float) -> str:
+def rate_words(rate: float) -> str:
+    """A signed rate as a report words it: '增长6.5%', '下降2%'."""
     return f"下降{format_value(-rate)}%" if rate < 0 else f"增长{format_value(rate)}%"
 
 

@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 from index import DocMeta, Index, covered_years
 from qa import Answer
+from qa.series import format_value, gap_text, heading, rate_words
 
+from .chart import chart_svg
 from .context import Library, row_html
 from .markup import escape_html, escape_markdown, highlight
 from .throttle import token_matches, token_problem
@@ -96,11 +98,49 @@ def answer_markdown(answer: Answer, shown: str | None = None, key: str = "") -> 
     note = rewritten_note(answer)
     if note:
         lines.append(f"*{escape_markdown(note)}*")
-    lines.append(_markers_to_html(answer.answer if shown is None else shown, numbers, key))
+    if answer.series and shown is None:
+        lines += series_markdown(answer, key)
+    else:
+        lines.append(_markers_to_html(answer.answer if shown is None else shown, numbers, key))
     if shown is None:
         titles = " ".join(f"\\[{c.n}\\] {escape_markdown(c.title)}" for c in answer.citations)
         lines.append(f'<small class="xqa-src xqa-key-{key}">来源：{titles or "未引用原文"}</small>')
     return "\n\n".join(lines)
+
+
+def series_markdown(answer: Answer, key: str) -> list[str]:
+    """A trend answer as the chat shows it: a chart per series (levels, then rates), then one cited table.
+
+    The table has a row per statement of the asked series, its figure as the report writes it,
+    the rate stated beside it, and its ``[n]``; the charts plot exactly those rows.  The answer's
+    text before its heading (a filter notice) is kept.
+    """
+    primary = answer.series[0]
+    numbers = {c.n for c in answer.citations}
+    titles = {c.n: c.title for c in answer.citations}
+    lead = answer.answer.split(heading(primary), 1)[0]
+    lines = [_markers_to_html(lead, numbers, key)] if lead else []
+    lines.append(f"**{escape_markdown(heading(primary))}**")
+    cards = {n: card_id(key, n) for n in numbers}
+    lines += [f'<div class="xqa-charts">{"".join(chart_svg(s, cards) for s in answer.series)}</div>']
+    rates = primary.measure == "level" and any(p.statement.growth is not None for p in primary.points)
+    head = ["年份", "数值" if primary.measure == "level" else "增速", "类型", *(["增速"] if rates else []), "出处"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for p in primary.points:
+        st = p.statement
+        if primary.measure == "level":
+            figure = f"{format_value(st.value or 0.0)}{st.unit}"
+        else:
+            figure = rate_words(st.growth or 0.0)
+        cells = [f"{p.year}年", escape_markdown(figure), st.kind]
+        if rates:
+            cells.append(rate_words(st.growth) if st.growth is not None else "")
+        cells.append(_markers_to_html(f"[{p.n}]", numbers, key) + " " + escape_markdown(titles[p.n]))
+        rows.append("| " + " | ".join(cells) + " |")
+    lines.append("\n".join(rows))
+    if primary.gaps:
+        lines.append(escape_markdown(f"{gap_text(primary.gaps)}：报告中未载（不作推算）"))
+    return lines
 
 
 # ---------------------------------------------------------------- sources
