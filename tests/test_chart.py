@@ -183,7 +183,6 @@ def test_negative_growth_is_below_the_zero_line() -> None:
     assert "下降2%" in _marks(root)[2].find("title").text
 
 
-@pytest.mark.xfail(strict=True, reason="all-zero values give a zero value span: ZeroDivisionError in y()")
 def test_all_zero_series_renders() -> None:
     """A growth series stated as 0% ("与上年持平") still draws its one mark."""
     series = _growth((0.0,), first=2020)

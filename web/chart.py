@@ -68,6 +68,7 @@ def chart_svg(series: Series, card: dict[int, str]) -> str:
     low, high = min(0.0, *values), max(0.0, *values)
     step = _nice_step(high - low or 1.0)
     low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+    high = max(high, low + step)  # all figures 0 (持平): one step of axis above the 0 line
     first, last = years[0], years[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
