@@ -17,7 +17,8 @@ passages.  Extraction is read off the grammar of such clauses, not off particula
   revised target and the figure it replaces (由年初…) the original target; a planning section or a
   task's own text states targets; 预计 (in the clause, or opening the sentence) an estimate;
   anything else in a review or status text an actual;
-* only the district's own figures: an indicator of 全市 / 北京市 / 全国 is another place's.
+* another place's figure ("北京市空气中细颗粒物年平均浓度为38微克/立方米") keeps its place in its name
+  (only 全区/西城区 are stripped), so it is a series of its own, never a point of the district's.
 
 Indicators are normalised (:func:`canonical`) so that one series collects a figure whatever the
 year's wording: reports renamed 公共财政预算收入 to 一般公共预算收入 (budget law of 2014) and write
@@ -35,9 +36,10 @@ from .meta import figure_year
 from .schema import Document, Statement
 
 PERIOD_KINDS = ("累计", "年均")  # figures of a period, never a point of one year
+ACTUAL_KINDS = ("实际", "预计")
 
 _UNIT = (
-    r"万亿元|亿元|万元|千元|元|个百分点|%|％|‰|微克/立方米|万人次|人次|万人|人|万户|户|万家|家|万平方米|平方米|公顷|万吨|吨|"
+    r"万亿元|亿元|万元|千元|元|个百分点|%|％|‰|微克/立方米|万立方米|立方米|公里|万人次|人次|万人|人|万户|户|万家|家|万平方米|平方米|公顷|万吨|吨|"
     r"万件|件|岁|万辆|辆"
 )
 # A figure: digits not inside a name ("PM2.5", "GDP2"), its unit, and an approximation word.
@@ -49,23 +51,34 @@ _GROWTH_UNITS = ("%", "％", "个百分点")
 _TAIL = re.compile(
     r"(?:预计|初步核算数|核算数|实际|完成|实现|达到|达|为|是|突破|超过|增至|增加到|增长到|提高到|提升到|提高至|提升至|升至|"
     r"上升到|降至|降到|下降到|下降至|减少到|减至|控制在|保持在|稳定在|在|首次|均|约|共|累计|年均|年平均|平均每年|同比|"
-    r"比上年|比去年|增长|增幅|增速|递增|下降|降低|减少|提高|上升|增加|了|已|将|分别|总计|合计|全年|由|从|年初预算|年初设定的|"
-    r"年初的|年初|调整为|调整到|的|在[^，,]{0,16}?基础上|\s)$"
+    r"比上年|比去年|较上年|较去年|增长|增幅|增速|递增|下降|降低|减少|提高|上升|增加|了|已|将|分别|总计|合计|全年|由|从|年初预算|年初设定的|"
+    r"年初的|年初|调整为|调整到|力争|确保|预期目标|预期|目标|的|在[^，,]{0,16}?基础上|"
+    r"(?:由|从)(?:19|20)\d{2}\s*年(?:底|末)?|(?:自|从)?(?:19|20)\d{2}\s*年以来|\s)$"
 )
 # Words before an indicator, stripped from the left: time, scope, verbs, the 预期目标 lead-in.
 _HEAD = re.compile(
     r"(?:(?:19|20)\d{2}\s*年(?:度|末|底)?|今年|去年|上年|当年|全年|年内|其中|同时|并且|并|截至目前|截至\d{1,2}月\d{1,2}日|"
-    r"全区|西城区|我区|本区|区域|实现|完成|累计|预计|力争|确保|预期|\s)"
+    r"全区|西城区|我区|本区|区域内|区域|年初确定的|年初设定的|实现|完成|累计|预计|力争|确保|预期|\s)"
 )
 # A measure noun: what an indicator's name ends in.
 _MEASURE = re.compile(r"(?:收入|税收|投资|支出|人口|浓度|能耗|水耗|面积|寿命|规模|指数|比重|利润|率|额|值|量|数)$")
 # A growth verb, not a level verb: "提高到65.2%" states the level reached.
 _GROWTH_WORDS = re.compile(r"(?:增长|增幅|增速|递增|下降|降低|减少|提高|上升|增加)(?![到至为])")
 _FALL_WORDS = re.compile(r"下降|降低|减少")
-_COMPARED = re.compile(r"(?<!同)比(?!重|上年|去年)|较|低于|高于|相比|相当于")
-_OTHER_PLACE = re.compile(r"全市|北京市|全国|市级|本市")
+_COMPARED = re.compile(r"(?<!同)比(?!重|上年|去年)|较(?!上年|去年)|低于|高于|相比|相当于")
+# "比上年增加30亿元": an increment over last year, a difference (a rate over last year is the growth)
+_INCREMENT = re.compile(r"(?:比|较)(?:上年|去年)(?:同期)?(?:增加|减少|多|少)")
 _COORDINATED = re.compile(r"[和及与或]")  # "A和B的比重均在40%以上": whose figure is it? Not read.
 _INNER_KIND = re.compile(r"预计(?:实现|完成|达到)?")
+_AIMED = re.compile(r"力争|确保|目标|预期")  # a figure aimed at, in any section: a target
+_SET = re.compile(r"力争|确保|目标|预期|年初|调整")  # any word that sets a target, not just the section's default
+# Verbs of a state held through a period ("保持在70%以上", "控制在1.8%以内"): in a section reviewing
+# several years, with no year in its clause group, such a figure is of the whole period.
+_HELD = re.compile(r"保持在|控制在|稳定在|始终")
+_SINCE = re.compile(r"(?:自|从)?((?:19|20)\d{2})\s*年以来")  # "自2013年以来累计下降22.8%": the years after it
+# Units of an extent (area, volume, length): a figure in them measures what its clause names, so
+# "拆除违法建设32.4万平方米" states an indicator though its name ends in no measure noun.
+_EXTENT_UNITS = ("万平方米", "平方米", "公顷", "万立方米", "立方米", "公里", "万吨", "吨")
 _SUBJECT = re.compile(
     r"^(.{2,24}?(?:收入|税收|投资|总值|总额|零售额|增加值))(?=首次|预计|实现|完成|达到|突破|超过|继续|保持)"
 )
@@ -73,6 +86,11 @@ _SINGLE_YEAR = re.compile(r"(?:19|20)\d{2}\s*年|今年|明年")
 _MIN_WORDING = 3  # "率103.35%", "超额完成5165辆", "总数达到101家": too short to name an indicator
 _PLAN_WORDS = re.compile(r"调整为|调整到")
 _PARENTHETICAL = re.compile(r"[(（][^()（）]{9,}[)）]")  # an aside ("(此调整方案已于…通过)"), not "(PM2.5)"
+_STARTING = re.compile(r"(?:由|从)(?:年初|上年)?的?\s*$")  # "由37.2%提高到65.2%": a start of no stated year
+# A clause opening with 其中 or a verb has no subject of its own: it goes on about the clause before,
+# within that clause's 预计 ("金融业收入预计超过1万亿元、增长12%，实现利润总额4000亿元"); a clause with its own
+# subject ("区级一般公共预算收入完成431.1亿元") states its own kind.
+_CONTINUES = re.compile(r"\s*(?:其中|实现|完成|达到)")
 _SENTENCE = re.compile(r"[^。！？!?\n]+")
 _GROUP = re.compile(r"[^；;]+")  # semicolons separate figures of different indicators, each dated on its own
 _PIECE = re.compile(r"[^，,；;、：:]+")
@@ -147,11 +165,36 @@ def _sentence(
 ) -> list[Statement]:
     """The statements of one sentence; its semicolon groups each date their own figures."""
     sentence = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), doc.text[s0:s1])
-    ctx = _Context(estimated=sentence.lstrip().startswith("预计"))
+    opening = sentence.lstrip()
+    ctx = _Context(estimated=opening.startswith("预计"), cumulative=opening.startswith("累计"))
     for group in _GROUP.finditer(sentence):
         for piece in _PIECE.finditer(sentence, group.start(), group.end()):
             _piece(doc, sentence, s0, group, piece, role, about, section, ctx)
-    return ctx.found
+    return _merge_rates(ctx.found)
+
+
+def _merge_rates(found: list[Statement]) -> list[Statement]:
+    """A rate stated apart from its level in one sentence ("由年初预算439.55亿元调整为413.8亿元，增长由年初的2%调整为
+    -4%") is the rate of the level of the same indicator, year and kind that has none yet."""
+    out: list[Statement] = []
+    for st in found:
+        level = next(
+            (
+                i
+                for i, x in enumerate(out)
+                if st.value is None
+                and x.value is not None
+                and x.growth is None
+                and (x.wording, x.year, x.years, x.kind) == (st.wording, st.year, st.years, st.kind)
+                and st.kind not in PERIOD_KINDS
+            ),
+            None,
+        )
+        if level is None:
+            out.append(st)
+        else:
+            out[level] = _with(out[level], growth=st.growth)
+    return out
 
 
 @dataclass
@@ -159,6 +202,9 @@ class _Context:
     """What a sentence has said so far: its statements, and the indicator its last clause named."""
 
     estimated: bool
+    cumulative: bool = False  # "累计完成固定资产投资577.3亿元，城市建设开复工1482.3万平方米…": all of the period
+    estimated_group: int = -1  # the semicolon group in which a clause said 预计
+    cumulative_group: int = -1  # … and 累计 ("累计拆除违法建设32.4万平方米，治理…2000户，…改造44.8公里")
     found: list[Statement] = field(default_factory=list)
     subject: str = ""  # "全区三级税收首次突破千亿元大关，预计达到1142亿元": 1142 is of 三级税收
     subject_at: int = 0  # where the subject is written: the citation starts there
@@ -191,10 +237,21 @@ def _piece(
         carried = inherited and not ctx.subject and bool(ctx.found)  # the last statement's indicator
         if inherited:
             wording = ctx.subject or (ctx.found[-1].wording if ctx.found else "")
-        fig = _Figure(m, said, wording, inherited, carried, bool(in_piece and in_piece[-1].value is None))
+        fig = _Figure(
+            m, said, wording, inherited, carried, bool(in_piece and in_piece[-1].value is None), _CONTINUES.match(before)
+        )
+        if wording.startswith("占") and ctx.found and "占" in ctx.found[-1].wording:
+            wording = ctx.found[-1].wording.split("占")[0] + wording  # "…占地区生产总值的32%，占全市…的33%"
+            fig = _with(fig, wording=wording)
         st = _statement(doc, sentence, group, fig, role, about, ctx)
         if st is None:
+            if not inherited and _STARTING.search(said):  # "由2.1%降至1.2%": 1.2% is of the same indicator
+                ctx.subject, ctx.subject_at = wording, s0 + m.start() - len(before) + w0
             continue
+        if st.kind == "预计":
+            ctx.estimated_group = group.start()
+        if st.kind == "累计":
+            ctx.cumulative_group = group.start()
         begin = ctx.subject_at if inherited and ctx.subject else s0 + m.start() - len(before) + (0 if inherited else w0)
         st = _with(st, start=begin, end=s0 + m.end(), section=section)
         ctx.subject = ""
@@ -215,6 +272,7 @@ class _Figure:
     inherited: bool
     carried: bool  # from the sentence's previous statement (not from a clause that named it)
     after_rate: bool  # the clause's previous figure was a rate ("增长由年初的2%调整为-4%")
+    continues: object  # the clause has no subject of its own ("其中出口总额…", "…，实现利润总额…")
 
 
 def _read(before: str, subject: bool = False) -> tuple[str, str, int]:
@@ -259,26 +317,38 @@ def _statement(
     number = float(m.group(1).replace(",", ""))
     if not wording or _COMPARED.search(said + wording) or "分别" in said + wording:
         return None  # compared with something, or figures dealt out over a list of indicators
-    if _OTHER_PLACE.search(wording) or _COORDINATED.search(wording) or wording.startswith("占"):
+    if _INCREMENT.search(said) and unit not in _GROWTH_UNITS:
         return None
-    if not (_MEASURE.search(wording) or "占" in wording) or len(wording) < _MIN_WORDING:
+    if _COORDINATED.search(wording) or wording.startswith("占"):
+        return None
+    named = _MEASURE.search(wording) or "占" in wording or unit in _EXTENT_UNITS
+    if not named or len(wording) < _MIN_WORDING:
         return None
     rate = unit in _GROWTH_UNITS
     growth = rate and bool(_GROWTH_WORDS.search(said) or (fig.after_rate and _PLAN_WORDS.search(said)))
     if fig.carried and not growth and rate != (ctx.found[-1].unit in _GROWTH_UNITS):
         return None  # "资产总额实现5091亿元、…、26%": a rate is not the level of a sum of money
-    if re.search(r"(?:由|从)(?:年初|上年)?的?\s*$", said) and not _PLAN_WORDS.search(sentence[m.end() : m.end() + 8]):
+    if _STARTING.search(said) and not _PLAN_WORDS.search(sentence[m.end() : m.end() + 8]):
         return None  # "由37.2%提高到65.2%": the starting figure, of an earlier year left unsaid
     if "占" in wording and not wording.endswith("比重"):
         wording = re.sub(r"的$", "", wording) + "比重"
-    kind = _kind(sentence, m, said, role, ctx.estimated)
     grouped = sentence[group.start() : group.end()]
+    undated = len(about) > 1 and not _SINGLE_YEAR.search(grouped)
+    estimated = ctx.estimated or (ctx.estimated_group == group.start() and bool(fig.continues))
+    kind = _kind(sentence, m, said, role, estimated)
+    if not rate and kind in ACTUAL_KINDS and (ctx.cumulative or (undated and ctx.cumulative_group == group.start())):
+        kind = "累计"  # within a 累计 said before it, in a review of several years
     year = figure_year(grouped, m.start() - group.start(), about)
     years: tuple[int, ...] = ()
-    if kind in PERIOD_KINDS or (role == "plan" and len(about) > 1 and not _SINGLE_YEAR.search(grouped)):
-        year, years = None, about  # a period figure, or a five-year plan's target for its whole period
+    since = _SINCE.search(said + wording)
+    if since and about and kind in PERIOD_KINDS:
+        year, years = None, tuple(range(int(since.group(1)) + 1, max(about) + 1))
+    elif kind in PERIOD_KINDS or (undated and (role == "plan" or _HELD.search(said))):
+        year, years = None, about  # a period figure, a five-year plan's target, or a state held throughout
     elif year is None:
         return None  # a difference or ratio against another year
+    elif kind == "目标" and role == "plan" and year < min(doc.meta.plan_years or (year,)) and not _SET.search(said):
+        kind = "实际"  # "2005年区域内中央资产总额为10.6万亿元" in a plan: the baseline it starts from
     signed = -abs(number) if growth and _FALL_WORDS.search(said) else number
     value = None if growth else number
     base, base_unit = base_value(value, unit) if value is not None else (None, "%")
@@ -308,9 +378,11 @@ def _kind(sentence: str, m: re.Match[str], said: str, role: str, estimated: bool
         return "调整后目标"
     if re.search(r"由|年初", said) and _PLAN_WORDS.search(sentence[m.end() : m.end() + 8]):
         return "目标"  # "由年初预算439.55亿元调整为…": the target that was replaced
-    if role == "plan":
+    if "预计" in said:  # an explicit estimate, in a plan too ("预计实现开复工面积155万平方米")
+        return "预计"
+    if role == "plan" or _AIMED.search(said):
         return "目标"
-    if estimated or "预计" in said:
+    if estimated:
         return "预计"
     return "实际"
 

@@ -105,7 +105,7 @@ def format_series(answer: Answer) -> str:
         for p in series.points:
             c = by_n[p.n]
             lines += [
-                f"  {point_claim(p, series.measure)}  [{p.n}] {c.title} · {c.section or '正文'}",
+                f"  {point_claim(p, series)}  [{p.n}] {c.title} · {c.section or '正文'}",
                 f"      “{c.quote}”",
             ]
         if series.gaps:

@@ -20,6 +20,7 @@ from .match import Idf
 from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
 from .series import (
+    CONVERTED,
     Series,
     asks_series,
     collect,
@@ -39,6 +40,7 @@ from .weights import DEFAULT, Weights
 _HISTORY = 5  # earlier questions a follow-up may refer to
 _MIN_SHOWN = 5  # passages every answer lists, cited or possibly related
 _COMPUTED = re.compile(r"[^。；]*（由(?:\[\d+\])+计算）")
+_CONVERTED = re.compile(CONVERTED + r"-?\d[\d.]*[^，）]*")  # a series figure restated in its unit (qa.series)
 _MARKER_RE = re.compile(r"\[(\d+)\]")
 _NUM_UNIT = re.compile(
     r"(\d+(?:[.,]\d+)*)\s*(%|[万亿]?元|[万亿]?[个座处家条所项次户人]|[万]?平方米|公顷|[万]?立方米|微克)"
@@ -236,7 +238,7 @@ class Assistant:
         claims = []
         for p in primary.points:
             citations.append(self._cite_statement(len(citations) + 1, p.statement))
-            claims.append(f"{point_claim(p, primary.measure)}[{len(citations)}]")
+            claims.append(f"{point_claim(p, primary)}[{len(citations)}]")
         numbers = {id(p.statement): c.n for p, c in zip(primary.points, citations, strict=True)}
         primary = primary.cited(numbers)
         text = f"{heading(primary)}：" + "；".join(claims)
@@ -454,7 +456,7 @@ def series_json(series: Series) -> dict:
 def numbers_supported(answer: Answer) -> bool:
     """Every figure of every cited claim appears in the passage it cites; every marker has a citation."""
     by_n = {c.n: c for c in answer.citations}
-    quoted = _COMPUTED.sub("", answer.answer)  # a computed difference is no quote; its inputs are cited
+    quoted = _CONVERTED.sub("", _COMPUTED.sub("", answer.answer))  # computed figures are no quotes; inputs are cited
     if {int(n) for n in _MARKER_RE.findall(answer.answer)} - set(by_n):
         return False
     for segment, n in re.findall(r"([^\[\]]*)\[(\d+)\]", quoted):

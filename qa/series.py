@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from index import Index, Statement
-from index.indicators import base_value
+from index.indicators import ACTUAL_KINDS, base_value
 
 from .understand import asks_difference
 
@@ -54,12 +54,13 @@ _ASKS_TOTAL = re.compile(r"累计|一共|总共|合计|共计|总计|这[两三�
 _ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|降幅|(?:增长|下降|提高)(?![到至])")
 _ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
 _SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
-ACTUAL_KINDS = ("实际", "预计")
+
 TARGET_KINDS = ("目标", "调整后目标")
 # What follows a name up to the question's own words, when it holds another measure noun.
 _OTHER_HEAD = re.compile(
     r"[^，,。？?！!]*?(?:天数|人数|个数|次数|户数|家数|比重|占比|面积)(?!.*?(?:历年|每年|这几年|各年))|[^历每这各从近是有的，,？?]{0,8}?(?:比重|占比|天数)"
 )
+CONVERTED = "合"  # "（合5061.06亿元）": a figure restated in the series' unit, computed, not quoted
 _MIN_NAME = 3  # a statement's wording shorter than this (覆盖率) names no one indicator in a question
 
 
@@ -212,14 +213,20 @@ def format_value(value: float) -> str:
 _KIND_LABEL = {"实际": "", "预计": "预计", "目标": "目标", "调整后目标": "调整后目标"}
 
 
-def point_claim(p: Point, measure: str) -> str:
-    """One point as the answer says it, the figure as the report writes it ("2013年：2800亿元（预计，增长9%）")."""
+def point_claim(p: Point, series: Series) -> str:
+    """One point as the answer says it: the figure as the report writes it, in the series' unit beside it.
+
+    "2013年：2800亿元（预计，增长9%）"; "2020年：50610595万元（合5061.06亿元，下降1.1%）": the claim quotes its
+    cited text exactly, and the reader still compares the years in one unit.
+    """
     s = p.statement
-    if measure == "growth" or s.value is None:
-        figure, rate = rate_words(s.growth or 0.0), None
+    if series.measure == "growth" or s.value is None:
+        figure, converted, rate = rate_words(s.growth or 0.0), "", None
     else:
         figure, rate = f"{format_value(s.value)}{s.unit}", s.growth
-    notes = [x for x in (_KIND_LABEL.get(s.kind, s.kind), rate_words(rate) if rate is not None else "") if x]
+        converted = "" if s.unit == series.unit else f"{CONVERTED}{format_value(p.value)}{series.unit}"
+    kind = _KIND_LABEL.get(s.kind, s.kind)
+    notes = [x for x in (converted, kind, rate_words(rate) if rate is not None else "") if x]
     return f"{p.year}年：{figure}" + (f"（{'，'.join(notes)}）" if notes else "")
 
 

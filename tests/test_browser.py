@@ -228,6 +228,30 @@ def test_a_task_table_row_is_shown_as_its_fields(page: Page, app_url: tuple[Sett
     shoot(page, "task-row")
 
 
+def test_a_trend_question_draws_a_chart_whose_points_open_their_sources(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "西城区历年地区生产总值")
+    answer = last_answer(page)
+    chart = answer.locator("svg.xqa-chart").first
+    expect(chart).to_be_visible()
+    table = answer.locator("table")
+    expect(table).to_be_visible()
+    points, rows = chart.locator("g.xqa-point"), table.locator("tbody tr")
+    assert points.count() >= 4 and points.count() == rows.count(), "the chart plots exactly the table's rows"
+    assert chart.bounding_box()["y"] < table.bounding_box()["y"], "the chart sits above its table"
+    shoot(page, "series-chart")
+    point = points.filter(has_text="2013年")
+    expect(point).to_have_count(1)
+    point.click()
+    opened = page.locator(".xqa-turn").last.locator("details.xqa-card[open]")
+    expect(opened).to_have_count(1)
+    expect(opened.locator("summary")).to_contain_text("2014年西城区政府工作报告")
+    expect(opened.locator("mark")).to_contain_text("2800亿元")
+    row = rows.filter(has_text="2013年")
+    expect(row).to_contain_text("2800亿元")
+    expect(row.locator(".xqa-ref")).to_have_text(opened.locator("summary .xqa-badge").inner_text())
+
+
 def test_the_highlight_is_readable_in_both_schemes_and_the_switch_is_kept(
     browser: Browser, app_url: tuple[Settings, str]
 ):

@@ -104,7 +104,7 @@ def chart_svg(series: Series, card: dict[int, str]) -> str:
             path = " ".join(f"{x(p.year):.1f},{y(p.value):.1f}" for p in run)
             parts.append(f'<polyline points="{path}" fill="none" stroke="{LINE}" stroke-width="2"/>')
     for p in series.points:
-        tip = escape_html(f"{point_claim(p, series.measure)} [{p.n}]")
+        tip = escape_html(f"{point_claim(p, series)} [{p.n}]")
         parts.append(
             f'<g class="xqa-ref xqa-point xqa-to-{card[p.n]}"><title>{tip}</title>'
             f"{_mark(_shape(p), x(p.year), y(p.value))}</g>"

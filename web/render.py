@@ -128,8 +128,10 @@ def series_markdown(answer: Answer, key: str) -> list[str]:
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for p in primary.points:
         st = p.statement
-        if primary.measure == "level":
-            figure = f"{format_value(st.value or 0.0)}{st.unit}"
+        if primary.measure == "level":  # the series' unit (the chart's axis), the report's own figure beside it
+            figure = f"{format_value(p.value)}{primary.unit}"
+            if st.unit != primary.unit:
+                figure += f"（原文{format_value(st.value or 0.0)}{st.unit}）"
         else:
             figure = rate_words(st.growth or 0.0)
         cells = [f"{p.year}年", escape_markdown(figure), st.kind]
