@@ -239,6 +239,7 @@ def test_a_trend_question_draws_a_chart_whose_points_open_their_sources(page: Pa
     points, rows = chart.locator("g.xqa-point"), table.locator("tbody tr")
     assert points.count() >= 4 and points.count() == rows.count(), "the chart plots exactly the table's rows"
     assert chart.bounding_box()["y"] < table.bounding_box()["y"], "the chart sits above its table"
+    chart.scroll_into_view_if_needed()
     shoot(page, "series-chart")
     point = points.filter(has_text="2013年")
     expect(point).to_have_count(1)

@@ -6,7 +6,8 @@ has no statement (a gap is never bridged), and the marks telling the kinds apart
 filled, 预计 hollow, 目标 a diamond).  Every mark is a ``xqa-ref`` with the same
 ``xqa-to-<card>`` class as the answer's ``[n]`` markers, so the page's one click handler
 opens its cited source.  The SVG is written on one line: the chat's Markdown keeps an
-HTML block only until the first blank line.
+HTML block only until the first blank line.  The chat's sanitizer keeps ``<title>`` but not
+``viewBox``, so the chart is drawn at its pixel size and its row scrolls sideways on a phone.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def chart_svg(series: Series, card: dict[int, str]) -> str:
     shapes = sorted({_shape(p) for p in series.points}, key=list(_LEGEND).index)
     what = "增速" if series.measure == "growth" else ""
     label = escape_html(f"{series.indicator}{what}（{series.unit}），{first}–{last}年，{len(series.points)}个数值")
-    return (
-        f'<svg class="xqa-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-        f'aria-label="{label}">{"".join(parts)}{_legend(shapes)}</svg>'
+    return (  # the chat's sanitizer drops role, aria-label and viewBox: the <title> names the chart
+        f'<svg class="xqa-chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}">'
+        f'<title>{label}</title>{"".join(parts)}{_legend(shapes)}</svg>'
     )
