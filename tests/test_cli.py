@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = {"question", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
 
 
-def run_qa(settings: Settings, tmp_path: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def run_qa(
+    settings: Settings, tmp_path: Path, *args: str, stdin: str | None = None, command: str = "ask"
+) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "XQA_INDEX_DIR": str(settings.index_dir),
@@ -26,7 +28,7 @@ def run_qa(settings: Settings, tmp_path: Path, *args: str, stdin: str | None = N
         "XQA_VAR_DIR": str(tmp_path / "var"),
     }
     return subprocess.run(
-        [sys.executable, "-m", "qa", "ask", *args], cwd=ROOT, env=env, input=stdin,
+        [sys.executable, "-m", "qa", command, *args], cwd=ROOT, env=env, input=stdin,
         capture_output=True, text=True, timeout=300,
     )
 
@@ -89,3 +91,35 @@ def test_year_and_document_filters(built_index: Settings, tmp_path: Path):
 def test_bad_options_are_explained(built_index: Settings, tmp_path: Path, args: list[str], message: str):
     done = run_qa(built_index, tmp_path, *args)
     assert done.returncode == 2 and message in done.stderr and done.stdout == ""
+
+
+def test_series_prints_a_cited_row_per_year_and_names_the_gaps(built_index: Settings, tmp_path: Path):
+    done = run_qa(built_index, tmp_path, "三级税收", command="series")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "三级税收（亿元），报告所载各年数值"
+    assert any(line.startswith("  2013年：3771.9亿元") and "[2] 2014年西城区政府工作报告" in line for line in lines)
+    assert "      “三级税收实现3771.9亿元，同比增长23.6%”" in lines
+    assert any(line.endswith("：报告中未载") and "2007–2012年" in line for line in lines)
+
+
+def test_series_json_is_the_contracts_series_field(built_index: Settings, tmp_path: Path, assistant: Assistant):
+    done = run_qa(built_index, tmp_path, "--json", "--year", "2010-2020", "GDP", command="series")
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    assert set(answer) == CONTRACT
+    expected = assistant.series("GDP", tuple(range(2010, 2021))).to_json()
+    assert without_timings(answer) == without_timings(expected)
+    assert answer["series"][0]["years"] == list(range(2010, 2021))
+    assert all(2010 <= p["year"] <= 2020 for p in answer["series"][0]["points"])
+
+
+def test_series_of_an_unstated_indicator_says_what_is_stated(built_index: Settings, tmp_path: Path):
+    done = run_qa(built_index, tmp_path, "火星殖民地人口", command="series")
+    assert done.returncode == 1
+    assert "报告中没有“火星殖民地人口”的数值" in done.stdout and "地区生产总值" in done.stdout
+
+
+def test_series_refuses_a_bad_year_span_before_loading(built_index: Settings, tmp_path: Path):
+    done = run_qa(built_index, tmp_path, "--year", "2010-20", "GDP", command="series")
+    assert done.returncode == 2 and "--year 需要四位年份或年份区间" in done.stderr
