@@ -116,11 +116,11 @@ CANONICAL: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def canonical(wording: str) -> str:
     """The normalised name of an indicator as a report (or a question) words it."""
-    name = re.sub(r"\s", "", wording).replace("国有企业", "国企")  # the usual short form
+    name = re.sub(r"^全区", "", re.sub(r"\s", "", wording).replace("国有企业", "国企"))  # the usual short forms
     for norm, pattern in CANONICAL:
         if pattern.search(name):
             return norm
-    return re.sub(r"^(?:区级|全区)", "", name)
+    return re.sub(r"^区级", "", name)
 
 
 def base_value(value: float, unit: str) -> tuple[float, str]:

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_every_test_set_has_floors() -> None:
-    # indicator_*.jsonl are gold indicator statements (tests/test_indicators), not question sets
+    # indicator_*.jsonl are gold indicator statements (tests/test_eval_indicators), not question sets
     assert sorted(p.stem for p in TESTSETS.glob("*.jsonl") if not p.stem.startswith("indicator_")) == SETS
 
 
