@@ -1,4 +1,4 @@
-"""The chat's view helpers and the feedback log, on crafted answers (no index, no server)."""
+"""The chat's view helpers and the feedback log, on crafted answers (one slow test renders a real series)."""
 
 from __future__ import annotations
 
@@ -549,3 +549,22 @@ def test_a_task_row_suggests_the_column_not_yet_asked():
     citation = _unit_citation()
     answer = _answer("区民政局[1]", [citation], question="新建社区食堂二十家由哪个单位牵头？")
     assert follow_ups(answer, library) == ["“新建社区食堂二十家”的完成情况如何？"]
+
+
+@pytest.mark.slow
+def test_a_series_answer_is_a_chart_per_unit_above_one_cited_table(assistant):
+    """The charts plot exactly the table's rows; each point and each row opens the same card; gaps said."""
+    answer = assistant.series("地区生产总值")
+    levels, rates = answer.series
+    md = web.answer_markdown(answer, key="k1")
+    charts = re.findall(r"<svg .*?</svg>", md)
+    assert len(charts) == 2 and md.index("<svg") < md.index("| 年份 |")
+    assert "<title>地区生产总值（亿元）" in charts[0] and "<title>地区生产总值增速（%）" in charts[1]
+    rows = [line for line in md.splitlines() if re.match(r"\| \d{4}年 \|", line)]
+    assert len(rows) == len(levels.points)
+    for p, row, plotted in zip(levels.points, rows, re.findall(r'class="xqa-ref xqa-point ([^"]+)"', charts[0]), strict=True):
+        assert row.startswith(f"| {p.year}年 |") and f"xqa-to-{web.card_id('k1', p.n)}" in row
+        assert plotted == f"xqa-to-{web.card_id('k1', p.n)}"
+    assert len(re.findall(r"xqa-point", charts[1])) == len(rates.points)
+    assert "报告中未载（不作推算）" in md and "2007–2012年" in md
+    assert web.answer_markdown(answer, "地区生产总值", key="k1").count("<svg") == 0  # a streamed piece: text only
