@@ -127,7 +127,14 @@ def _replace(piece: str, at: int, length: int, term: str) -> str:
     if inner < 0:
         return piece[:at] + term + piece[at + length :]
     before, after = term[:inner], term[inner + length :]
-    left = next((n for n in range(min(len(before), at), 0, -1) if before.endswith(piece[at - n : at])), 0)
+    # A neighbour the term holds at its own edge is absorbed: "社会消费品零售额" around "零售" ends in 额,
+    # which 社会消费品零售总额 ends in too (not "社会消费品零售总额额").
+    head = piece[:at]
+    left = next((n for n in range(min(len(before), at), 0, -1) if _holds_at_edge(before, head[at - n :])), 0)
     tail = piece[at + length :]
-    right = next((n for n in range(min(len(after), len(tail)), 0, -1) if after.startswith(tail[:n])), 0)
+    right = next((n for n in range(min(len(after), len(tail)), 0, -1) if _holds_at_edge(after, tail[:n])), 0)
     return piece[: at - left] + term + tail[right:]
+
+
+def _holds_at_edge(part: str, words: str) -> bool:
+    return part.startswith(words) or part.endswith(words)

@@ -31,3 +31,8 @@ def test_expansion_is_idempotent(piece: str) -> None:
 def test_a_partial_report_term_around_the_phrase_is_absorbed() -> None:
     assert "地区生产总值" in alternatives("区生产总值")  # not "区地区生产总值"
     assert "社会消费品零售总额" in alternatives("消费品零售总额")
+
+
+def test_a_neighbour_the_term_ends_in_is_absorbed() -> None:
+    """"社会消费品零售额" ends in 额 as 社会消费品零售总额 does: no "…总额额"."""
+    assert alternatives("社会消费品零售额") == ("社会消费品零售额", "社会消费品零售总额")
