@@ -272,7 +272,7 @@ class _Figure:
     inherited: bool
     carried: bool  # from the sentence's previous statement (not from a clause that named it)
     after_rate: bool  # the clause's previous figure was a rate ("增长由年初的2%调整为-4%")
-    continues: object  # the clause has no subject of its own ("其中出口总额…", "…，实现利润总额…")
+    continues: re.Match[str] | None  # the clause has no subject of its own ("其中出口总额…", "…，实现利润总额…")
 
 
 def _read(before: str, subject: bool = False) -> tuple[str, str, int]:
