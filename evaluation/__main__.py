@@ -1,7 +1,7 @@
 """Evaluate a test set through the assistant and write the reports.
 
 python -m evaluation --testset testsets/dev_qa.jsonl [--out DIR]
-    [--baseline REPORT.json] [--limit N] [--min FLOORS.json]
+    [--baseline REPORT.json] [--limit N] [--min FLOORS.json] [--reader extract|model]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from .report import summary_table, write_reports
+from .report import reader_table, summary_table, write_reports
 from .runner import LOWER_IS_BETTER, ROOT, evaluate, gate_failures, load_floors, load_testset
 
 
@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="report directory (default: .cache/eval/<timestamp>)")
     parser.add_argument("--baseline", type=Path, help="an earlier report.json to compare against")
     parser.add_argument("--limit", type=int, help="evaluate only the first N items")
+    parser.add_argument(
+        "--reader",
+        choices=("extract", "model"),
+        default="extract",
+        help="who writes the answers: the extractive reader (default) or the model at XQA_LLM_URL, every claim checked",
+    )
     parser.add_argument(
         "--min",
         type=Path,
@@ -56,15 +62,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.limit is not None:
         items = items[: args.limit]
     # Lazy: the metrics and reports must import and test without the system.
+    from index import Settings
     from qa import load_assistant
 
-    assistant = load_assistant()
+    settings = Settings.from_env()
+    if args.reader == "model" and not settings.llm_url:
+        print("error: --reader model needs a model: set XQA_LLM_URL (and XQA_LLM_MODEL)", file=sys.stderr)
+        return 2
+    assistant = load_assistant(settings)
     started = datetime.now()
-    report = evaluate(items, assistant.ask_json)
-    report["meta"] = {"testset": str(args.testset), "started": started.isoformat(timespec="seconds")}
+    if args.reader == "model":
+        report = evaluate(items, lambda question, **context: assistant.ask_model(question, **context).to_json())
+    else:
+        report = evaluate(items, assistant.ask_json)
+    report["meta"] = {
+        "testset": str(args.testset),
+        "started": started.isoformat(timespec="seconds"),
+        "reader": args.reader,
+    }
     out_dir = args.out or ROOT / ".cache" / "eval" / started.strftime("%Y%m%d-%H%M%S")
     paths = write_reports(report, out_dir, baseline)
     print(summary_table(report["totals"]))
+    if args.reader == "model":
+        print(reader_table(report["totals"]))
     for path in paths.values():
         print(f"wrote {path}")
     failures = gate_failures(report["totals"], floors)

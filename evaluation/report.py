@@ -185,3 +185,21 @@ def write_reports(report: dict, out_dir: str | Path, baseline: dict | None = Non
     plot_breakdown(report["by_type"], paths["chart"])
     paths["markdown"].write_text(render_markdown(report, comparison, paths["chart"].name), encoding="utf-8")
     return paths
+
+
+# ---------------------------------------------------------------- model reader (qa.reader)
+
+
+def reader_table(totals: dict) -> str:
+    """The model reader's claims kept and dropped and its fallbacks, beside accuracy; "" for an extractive run."""
+    if "model_answers" not in totals:
+        return ""
+    rows = [
+        ["accuracy", fmt("accuracy", totals.get("accuracy"))],
+        ["answers through the model", str(totals["model_answers"])],
+        ["claims kept", str(totals["claims_kept"])],
+        ["claims dropped by the checks", str(totals["claims_dropped"])],
+        ["fallbacks to the extractive answer", str(totals["fallbacks"])],
+        ["model said 未找到", str(totals["model_not_found"])],
+    ]
+    return markdown_table(["model reader", "value"], rows)

@@ -173,6 +173,7 @@ def score_item(item: dict, output: dict) -> dict:
         "cited": cited,
         "documents": sorted({ev["file"] for ev in item["evidence"]}) or [NO_DOCUMENT],
         "latency_ms": float(output["timings_ms"]["total"]),
+        "reader": output.get("reader"),  # the model reader's counts (qa.reader); None for an extractive answer
         "error": None,
     }
 
@@ -236,6 +237,25 @@ def summarize(records: Sequence[dict]) -> dict[str, float | int | None]:
     }
 
 
+def reader_totals(records: Sequence[dict]) -> dict[str, int]:
+    """The model reader's claims kept and dropped by the checks, and its fallbacks to the extractive answer.
+
+    Empty for an extractive run.  A fallback is an answer the model failed to write (endpoint failure,
+    timeout, malformed reply, every claim dropped): the extractive answer was shown instead; a model's
+    "未找到" is counted apart (its abstention, the extractive answer shown beside it).
+    """
+    readings = [r["reader"] for r in records if r.get("reader")]
+    if not readings:
+        return {}
+    return {
+        "model_answers": len(readings),
+        "claims_kept": sum(r["kept"] for r in readings),
+        "claims_dropped": sum(r["dropped"] for r in readings),
+        "fallbacks": sum(r["fallback"] for r in readings),
+        "model_not_found": sum(r.get("not_found", 0) for r in readings),
+    }
+
+
 def _answerable(record: dict) -> bool:
     """Records of runs saved before trend items existed say it by their type only."""
     return record.get("answerable", record["type"] != "unanswerable")
@@ -272,7 +292,7 @@ def evaluate(items: list[dict], answer_fn: Callable[..., dict], progress: bool =
     by_document = _grouped(records, lambda r: r["documents"])
     by_form = _grouped(records, lambda r: [r["form"]])
     return {
-        "totals": summarize(records),
+        "totals": {**summarize(records), **reader_totals(records)},
         "by_type": {kind: by_type[kind] for kind in sorted(by_type, key=_type_order)},
         "by_form": dict(sorted(by_form.items())),
         "by_document": dict(sorted(by_document.items())),

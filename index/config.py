@@ -61,6 +61,14 @@ class Settings:
     # Each chat question queues two events (its answer, then its follow-up suggestions): 64 users at once
     # need 4x64 places (measured: 64 places refused 296 of 320 chat questions, 256 refused none).
     max_queue: int = 256
+    # optional language model (qa.reader): an OpenAI-compatible base URL ("http://127.0.0.1:11434/v1");
+    # empty = no model, answers are extractive only (the default)
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_key: str = field(default="", repr=False)  # optional: local servers need none
+    # Seconds the whole model answer may take before the extractive one is shown: a local 7B model
+    # writes a 200-character answer in a few seconds; a user waiting longer is better served extractively.
+    llm_timeout: float = 20.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
