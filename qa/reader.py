@@ -445,7 +445,7 @@ class Checker:
         if unshown:
             return Verdict(claim, "unshown", f"段落{unshown}未提供"), ""
         computed = bool(_COMPUTED.search(claim))
-        located = {n: self._locate(bare, stated, self.shown[n - 1], computed) for n in dict.fromkeys(marks)}
+        located = {n: self._evidence(bare, self.shown[n - 1], computed) for n in dict.fromkeys(marks)}
         support = {n: span for n, span in located.items() if span is not None}
         if not support:
             return Verdict(claim, "no_evidence", "所引段落中找不到这句话的依据"), ""
@@ -464,6 +464,21 @@ class Checker:
         text = _MARKER.sub(lambda m: f"[{numbers[int(m.group(1))]}]" if int(m.group(1)) in numbers else "", claim)
         verdict = "computed" if computed and any(not any(_occurs(f, t) for t in texts) for f in stated) else "kept"
         return Verdict(claim, verdict), text
+
+    def _evidence(self, claim: str, passage: Passage, computed: bool) -> Span | None:
+        """The claim's evidence in ``passage``: each of its sentences located, the span from the first to the last.
+
+        A run of sentences marked once ("部分完成。一是……。二是……[1]") highlights the passage's run it restates.
+        """
+        found = [
+            span
+            for part in sentences(claim)
+            if (span := self._locate(part.text, figures(part.text), passage, computed)) is not None
+        ]
+        if not found:
+            return None
+        start, end = min(s.start for s in found), max(s.end for s in found)
+        return Span(start, end, passage.chunk.text[start:end])
 
     def _locate(self, claim: str, stated: list[str], passage: Passage, computed: bool) -> Span | None:
         """The sentence of ``passage`` that is the claim's evidence: most of its figures, then most of its words.

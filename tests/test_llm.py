@@ -229,3 +229,29 @@ def test_dev_set_through_a_real_endpoint(assistant: Assistant):
         f"accuracy {totals['accuracy']:.3f}, kept {totals['claims_kept']}, dropped {totals['claims_dropped']}, "
         f"fallbacks {totals['fallbacks']}"
     )
+
+
+def chat_messages(handlers, question: str) -> list[list[dict]]:
+    """The chat handler's updates of the conversation, as the page receives them."""
+    return [update[1] for update in handlers.chat(question, [], [], "", "") if isinstance(update[1], list)]
+
+
+def test_app_starts_and_answers_with_the_endpoint_unreachable(settings: Settings, assistant, extractive):
+    import app
+
+    offline = settings.replace(llm_url="http://127.0.0.1:9/v1", llm_model="absent", llm_timeout=TIMEOUT)
+    bot = copy.copy(assistant)
+    bot.model = ModelReader.from_settings(offline)
+    app.build_app(offline, bot)  # the page is built without reaching the endpoint
+    last = chat_messages(app.Handlers(offline, bot), QUESTION)[-1][-1]["content"]
+    assert extractive.answer.split("[")[0] in last and "无法连接模型服务，以下为摘录答案" in last
+
+
+def test_chat_streams_the_checked_claims_and_names_the_reader(settings: Settings, bot, server, n):
+    import app
+
+    server.script = Script(f"社会消费品零售总额预计实现1089亿元[{n}]。其中网上零售额达到356亿元[{n}]。")
+    updates = chat_messages(app.Handlers(settings, bot), QUESTION)
+    assert all("356" not in m[-1]["content"] for m in updates)  # a dropped claim is never shown, not even streamed
+    assert any(m[-1]["content"].startswith("社会消费品零售总额预计实现1089亿元") for m in updates[:-1])
+    assert "模型撰写·已核对：已删去1处未能与原文核对的内容" in updates[-1][-1]["content"]
