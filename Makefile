@@ -18,8 +18,9 @@ $(STAMP): requirements.txt | $(PY)
 	$(PY) -m index.convert  # prepares the configured engine (converts the bundled model for engines that need it)
 	touch $@
 
-$(DEV_STAMP): $(STAMP) requirements-dev.txt
+$(DEV_STAMP): $(STAMP) requirements-dev.txt requirements-milvus.txt
 	$(PY) -m pip install -r requirements-dev.txt
+	$(PY) -m pip install -r requirements-milvus.txt  # the Milvus store's tests run on Milvus Lite
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium fonts-noto-cjk)
 	touch $@
 

@@ -36,6 +36,7 @@ from .store import (
     Progress,
     build_index,
     build_lock,
+    check_store,
     commit_change,
     read_journal,
     read_manifest,
@@ -66,6 +67,7 @@ def add_document(
 ) -> BuildReport:
     """Copy a checked file into the corpus and index it; refuse duplicates and unreadable files."""
     name = safe_name(name or source.name)
+    check_store(settings)  # an unusable Milvus refuses the file before it is copied into the corpus
     if not source.is_file():
         raise AdminError(f"找不到文件: {name}")
     size = source.stat().st_size

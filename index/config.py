@@ -42,6 +42,13 @@ class Settings:
     chunk_overlap: int = 0
     # index
     faiss_index: str = "auto"  # auto | flat | hnsw | ivfpq
+    # Where the index is served from (index.store.load_index): "embedded" (FAISS + bm25s files in index_dir, one
+    # process's copy) or "milvus" (one collection that every app replica shares; index/milvus_store.py).
+    store: str = "embedded"
+    # Milvus to serve from when store == "milvus": a local path ending in .db is Milvus Lite in this process (one
+    # process at a time); http://host:19530 is a server or cluster (or `milvus-lite server`) shared by replicas.
+    milvus_uri: str = str(ROOT / ".cache" / "milvus.db")
+    milvus_token: str = field(default="", repr=False)
     # retrieval
     retrieval_mode: str = "hybrid"  # hybrid | keyword | dense
     top_k: int = 8

@@ -50,6 +50,15 @@ finds nothing left to do.  A rebuild changes no corpus file and needs no
 journal: its commit point is the swap of ``current``; killed before it, the
 previous index serves (corpus and index agree) and repeating it completes it.
 
+Stores
+------
+
+``Settings.store`` picks what serves: ``embedded`` (this module's files, the default) or ``milvus``
+(``index/milvus_store.py``: one collection shared by app replicas).  With ``milvus`` every build and
+admin change above still happens here first, then the result is published to Milvus before the journal
+is deleted, so a kill before the publish is completed by the next start like any other step; Milvus is
+checked before anything is changed, so an unreachable one leaves corpus and embedded index as they were.
+
 ``XQA_PAUSE_AT=<point>`` makes a process stop at that named point of an
 action (it prints ``paused at <point>`` on stderr and waits), so tests can
 ``kill -9`` it exactly there; the points are listed in ``PAUSE_POINTS``.
@@ -70,6 +79,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
@@ -98,6 +108,7 @@ JOURNAL = "pending.json"
 ACTIONS = ("remove", "set-meta", "import")  # the journalled admin changes
 # Named points of an action where XQA_PAUSE_AT stops the process (see the module docstring).
 PAUSE_POINTS = ("checked", "journal-written", "corpus-changed", "version-written", "swapped")
+STORES = ("embedded", "milvus")  # Settings.store
 
 
 class IndexUnavailable(Exception):
@@ -105,7 +116,8 @@ class IndexUnavailable(Exception):
 
     ``reason`` is "missing", "stale" (built with other settings or format) or
     "damaged": the first two are fixed by a normal build, the last one is
-    reported rather than silently papered over.
+    reported rather than silently papered over; "unreachable" (the Milvus store
+    cannot be used) is reported too, and changes nothing.
     """
 
     def __init__(self, message: str, reason: str = "damaged"):
@@ -126,6 +138,27 @@ class BuildReport:
     failed: dict[str, str]  # file name -> reason
     chunks: int
     seconds: float
+
+
+class SearchIndex(Protocol):
+    """What retrieval, the answer pipeline and the app read of an index, whichever store serves it.
+
+    Rows are positions in ``chunks``; ``allowed`` restricts a search to those rows (their documents, for Milvus).
+    """
+
+    docs: dict[str, DocMeta]
+    texts: dict[str, str]
+    chunks: list[Chunk]
+    statements: list[Statement]
+    manifest: dict
+
+    def __len__(self) -> int: ...
+
+    def dense_search(
+        self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]: ...
+
+    def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]: ...
 
 
 class Index:
@@ -173,15 +206,19 @@ class Index:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
     def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
-        scores = self.keyword.scores(query)
-        if allowed is not None:
-            mask = np.full(scores.shape, -np.inf, dtype=np.float32)
-            mask[allowed] = scores[allowed]
-            scores = mask
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top])]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        return top_scores(self.keyword.scores(query), k, allowed)
+
+
+def top_scores(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The k best positive scores as (position, score), best first; only ``allowed`` positions when given."""
+    if allowed is not None:
+        mask = np.full(scores.shape, -np.inf, dtype=np.float32)
+        mask[allowed] = scores[allowed]
+        scores = mask
+    k = min(k, len(scores))
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top])]
+    return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
 def _search_params(index: faiss.Index, sel: faiss.IDSelector) -> faiss.SearchParameters:
@@ -249,8 +286,28 @@ def read_manifest(settings: Settings) -> dict | None:
         ) from exc
 
 
-def load_index(settings: Settings, check_settings: bool = True) -> Index:
-    """Load and verify the current index; raise :class:`IndexUnavailable` with a remedy when it is unusable."""
+def check_store(settings: Settings) -> None:
+    """Refuse an unknown store, and an unusable Milvus before anything is changed (one-line message)."""
+    if settings.store not in STORES:
+        raise IndexUnavailable(f"unknown store {settings.store!r}: use one of {', '.join(STORES)}", "unreachable")
+    if settings.store == "milvus":
+        from .milvus_store import connect
+
+        connect(settings).close()
+
+
+def load_index(settings: Settings, check_settings: bool = True) -> SearchIndex:
+    """The index to serve: the embedded one, or the one published in Milvus when ``settings.store`` says so."""
+    if settings.store == "milvus":
+        from .milvus_store import load
+
+        return load(settings)
+    check_store(settings)
+    return load_embedded(settings, check_settings)
+
+
+def load_embedded(settings: Settings, check_settings: bool = True) -> Index:
+    """Load and verify the current embedded index; raise :class:`IndexUnavailable` with a remedy when it is unusable."""
     path = current_path(settings)
     manifest = read_manifest(settings)
     if manifest is None:
@@ -337,6 +394,7 @@ def build_index(
 
     An admin change interrupted by a crash (its journal is still there) is completed first.
     """
+    check_store(settings)
     with build_lock(settings):
         pending = read_journal(settings)
         if pending:
@@ -363,6 +421,7 @@ def commit_change(
     """
     if change.get("action") not in ACTIONS:
         raise ValueError(f"unknown change {change!r}")
+    check_store(settings)
     with build_lock(settings):
         if pending := read_journal(settings):  # never overwrite a committed change: finish it first
             _apply_to_corpus(settings, pending)
@@ -506,6 +565,14 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
     stage = EMBED_STAGE_FIRST if old is None and not force else EMBED_STAGE
     _embed_missing(embedder, all_chunks, vectors, cache, settings.embed_batch_size, progress, stage)
     _write_version(settings, embedder, documents, all_chunks, vectors, all_statements, doc_entries, progress)
+    if settings.store == "milvus":  # the new version, as written and checksummed, is what replicas get
+        from .milvus_store import publish
+
+        if progress:
+            progress("publishing to Milvus", 0, 1)
+        publish(settings, load_embedded(settings, check_settings=False))
+        if progress:
+            progress("publishing to Milvus", 1, 1)
     report.chunks = len(all_chunks)
     report.seconds = time.perf_counter() - t0
     return report
@@ -514,7 +581,7 @@ def _build(settings: Settings, force: bool, progress: Progress | None, embedder:
 def _try_load_reusable(settings: Settings, embedder: Embedder) -> Index | None:
     """The previous index, if its vectors can be reused (same model); settings may differ."""
     try:
-        index = load_index(settings, check_settings=False)
+        index = load_embedded(settings, check_settings=False)
     except IndexUnavailable:
         return None
     return index if index.manifest.get("model_id") == embedder.model_id else None
@@ -678,5 +745,3 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
