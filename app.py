@@ -51,10 +51,12 @@ from index import (
     status,
 )
 from index.admin import CORRECTABLE, parse_fields, set_metadata
+from index.config import BadSetting
 from index.meta import describe, unknown_year_notice
 from index.progress import ConsoleProgress
 from qa import Assistant, BadQuestion, load_assistant
 from qa.guard import check_question
+from qa.reader import streamed
 from web import render as web
 from web import scores
 from web.context import Library
@@ -63,6 +65,7 @@ from web.suggest import example_questions, follow_ups
 from web.throttle import AdminGate, token_problem
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
+TESTSET_EXAMPLE = STATIC / "testset-example.jsonl"  # the evaluation tab's downloadable example
 STREAM_DELAY_S = 0.03  # between streamed pieces of an answer
 KEPT_TURNS = 30  # answers kept in the browser across a reload (each ~5-20 kB of sources; localStorage holds ~5 MB)
 SECONDS_PER_REPORT = 45  # first build on two busy cores: 218.8 s for the 5 bundled reports (597 passages)
@@ -155,20 +158,33 @@ class Handlers:
         panel = [t["sources"] for t in turns]
         wait = (gr.skip(),) * 3  # follow-ups, export and the browser's copy change with the finished answer only
         yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING, *wait
-        answer = self.live.assistant.ask(
-            question,
-            history=[t["question"] for t in turns],
-            years=(int(year),) if year else None,
-            doc_ids=[doc] if doc else None,
-        )
+        context = {
+            "history": [t["question"] for t in turns],
+            "years": (int(year),) if year else None,
+            "doc_ids": [doc] if doc else None,
+        }
+        assistant = self.live.assistant
+        if assistant.model is None:
+            answer = assistant.ask(question, **context)
+        else:  # a configured model's text streams as its claims pass the checks (qa.reader), then its answer
+            for item in streamed(lambda on_text: assistant.ask_model(question, on_text=on_text, **context)):
+                if isinstance(item, str):
+                    partial = {"role": "assistant", "content": web.escape_markdown(item)}
+                    yield gr.skip(), [*messages, partial], turns, gr.skip(), *wait
+                else:
+                    answer = item
         key = uuid.uuid4().hex[:12]
-        for shown in () if answer.series else web.stream_prefixes(answer.answer):  # a chart is shown whole
+        # a chart, or a model's answer (streamed as it was checked), is shown whole
+        for shown in () if answer.series or answer.checks else web.stream_prefixes(answer.answer):
             partial = {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}
             yield gr.skip(), [*messages, partial], turns, gr.skip(), *wait
             time.sleep(STREAM_DELAY_S)
         messages.append({"role": "assistant", "content": web.answer_markdown(answer, key=key)})
         sources = web.sources_html(answer, key, self.live.library, len(turns) + 1)
-        turn = {**web.turn_record(answer, key, sources), "follow_ups": follow_ups(answer, self.live.library)}
+        turn = {
+            **web.turn_record(answer, key, sources, self.live.library),
+            "follow_ups": follow_ups(answer, self.live.library),
+        }
         turns = [*turns, turn]
         yield (
             gr.skip(),
@@ -233,9 +249,9 @@ class Handlers:
     def ask(self, question: str) -> dict:
         """Answer one question; returns the JSON of `python -m qa ask --json`."""
         try:
-            return self.live.assistant.ask_json(question)
+            return self.live.assistant.ask_model(question).to_json()  # the extractive answer when no model is set
         except BadQuestion as exc:  # the message is the answer; a traceback in the server log would be noise
-            raise gr.Error(str(exc), print_exception=False) from None
+            raise gr.Error(str(exc), print_exception=False, title="无法回答") from None
 
     # ------------------------------------------------------------ documents
 
@@ -366,13 +382,17 @@ class Handlers:
     # ------------------------------------------------------------ evaluation
 
     def evaluate(self, file: str | None, progress=gr.Progress()) -> tuple:  # noqa: B008
-        """Run an uploaded test set through the chat's own code path and show the report."""
-        if not file:
-            raise gr.Error("请先上传测试集（JSON lines，每行一道题）。")
+        """Run an uploaded test set through the chat's own code path and show the report.
+
+        A test set that cannot be used is said in a toast and in the status line, and the previous
+        results stay: an error raised here would replace them with a lone error badge.
+        """
         try:
-            items = load_testset(file)
+            items = load_testset(file) if file else None
         except (OSError, ValueError) as exc:
-            raise gr.Error(f"测试集无法使用：{str(exc).replace(file, Path(file).name)}") from exc  # no server paths
+            return _eval_refused(f"测试集无法使用：{str(exc).replace(file or '', Path(file or '').name)}")  # no paths
+        if items is None:
+            return _eval_refused("请先上传测试集（JSON lines，每行一道题；格式见上方，可下载示例）。")
         done = [0]
 
         def answer(question: str, **context: object) -> dict:  # one progress bar, counted here (not tqdm's)
@@ -383,14 +403,14 @@ class Handlers:
         report = evaluate(items, answer, progress=False)
         out = self.settings.var_dir / "eval" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         paths = write_reports(report, out)
-        chart = gr.update(value=_frame(scores.chart_rows(report["by_type"])))
-        return scores.summary_rows(report["totals"]), chart, scores.failures_html(report), str(paths["markdown"])
+        summary, failures = scores.summary_rows(report["totals"]), scores.failures_html(report)
+        return f"已评测 {len(items)} 题。", summary, str(paths["chart"]), failures, str(paths["markdown"])
 
 
-def _frame(rows: list[list]):
-    import pandas as pd  # Gradio's plots take a DataFrame; pandas comes with Gradio
-
-    return pd.DataFrame(rows, columns=["题型", "指标", "百分比"])
+def _eval_refused(problem: str) -> tuple:
+    """Why no evaluation ran, as a toast and the status line; the results of the previous run are kept."""
+    gr.Warning(problem, title="评测未运行")
+    return f"**评测未运行**：{problem}（上次的结果保留不变）", *(gr.skip(),) * 4
 
 
 def _ui_progress(progress: gr.Progress):
@@ -589,19 +609,25 @@ def documents_tab(h: Handlers) -> DocumentsTab:
 class EvaluationTab:
     testset: gr.File
     run: gr.Button
+    status: gr.Markdown
     summary: gr.Dataframe
-    chart: gr.BarPlot
+    chart: gr.Image
     failures: gr.HTML
     report_md: gr.File
 
 
 def evaluation_tab() -> EvaluationTab:
-    gr.Markdown(
-        "上传测试集（JSON lines，每行含 id、question、answer、type，可选 evidence），逐题调用与问答页相同的流程并打分。"
-    )
+    """Upload a test set (its format and an example file shown), run it, read totals, the chart and failures."""
+    gr.Markdown("上传测试集（JSON lines，每行一道题），逐题调用与问答页相同的流程并打分。")
+    with gr.Accordion("测试集格式", open=True):
+        gr.Markdown(scores.TESTSET_FORMAT)
+        gr.DownloadButton("下载示例测试集", value=str(TESTSET_EXAMPLE), size="sm")
     with gr.Row():
-        testset = gr.File(label="测试集", type="filepath", file_types=[".jsonl", ".json"], scale=3)
+        testset = gr.File(
+            label="测试集", type="filepath", file_types=[".jsonl", ".json"], scale=3, elem_id="xqa-testset"
+        )
         run = gr.Button("运行评测", variant="primary", scale=1)
+    status = gr.Markdown(elem_id="xqa-eval-status")
     with gr.Row():
         summary = gr.Dataframe(
             headers=["指标", "数值", "含义"],
@@ -611,21 +637,10 @@ def evaluation_tab() -> EvaluationTab:
             scale=3,
             column_widths=["30%", "14%", "56%"],
         )
-        chart = gr.BarPlot(
-            x="题型",
-            y="百分比",
-            color="指标",
-            title=scores.CHART_TITLE,
-            x_title="题型",
-            y_title="百分比（%）",
-            y_lim=[0, 100],
-            label="分题型结果",
-            scale=3,
-            sort=None,
-        )
+        chart = gr.Image(label="分题型结果", type="filepath", interactive=False, scale=3)  # breakdown.png itself
     failures = gr.HTML(label="答错的题目")
     report_md = gr.File(label="完整报告（Markdown）", interactive=False)
-    return EvaluationTab(testset, run, summary, chart, failures, report_md)
+    return EvaluationTab(testset, run, status, summary, chart, failures, report_md)
 
 
 # ---------------------------------------------------------------- wiring, one tab at a time
@@ -700,7 +715,7 @@ def wire_evaluation(h: Handlers, e: EvaluationTab) -> None:
     e.run.click(
         h.evaluate,
         inputs=[e.testset],
-        outputs=[e.summary, e.chart, e.failures, e.report_md],
+        outputs=[e.status, e.summary, e.chart, e.failures, e.report_md],
         concurrency_limit=1,
         concurrency_id="eval",
         api_name="evaluate",
@@ -801,9 +816,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, help="port (default XQA_PORT, else GRADIO_SERVER_PORT, else 7860)")
     args = parser.parse_args(argv)
     port = args.port
-    if port is None and "XQA_PORT" not in os.environ and os.environ.get("GRADIO_SERVER_PORT", "").isdigit():
+    if (
+        port is None
+        and not os.environ.get("XQA_PORT", "").strip()
+        and os.environ.get("GRADIO_SERVER_PORT", "").isdigit()
+    ):
         port = int(os.environ["GRADIO_SERVER_PORT"])  # Gradio's own variable, honoured too
-    settings = Settings.from_env(host=args.host, port=port)
+    try:
+        settings = Settings.from_env(host=args.host, port=port)
+    except BadSetting as exc:
+        sys.exit(f"无法启动：{exc}")
     if port_taken(settings.host, settings.port):
         sys.exit(port_message(settings.port))
     try:  # a damaged index is told, not traced, whether the first-run check or the load finds it

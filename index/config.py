@@ -79,13 +79,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Defaults, then ``XQA_*`` variables, then explicit overrides (e.g. CLI flags)."""
+        """Defaults, then ``XQA_*`` variables, then explicit overrides (e.g. CLI flags).
+
+        An empty (or blank) variable means "not set": ``XQA_INDEX_DIR=`` once wrote the index into
+        the checkout's root.  A value that is not of the field's type raises :class:`BadSetting`,
+        whose message is one line naming the variable, for the entry points to print.
+        """
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
         for f in dataclasses.fields(cls):
-            raw = env.get(f"XQA_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = _coerce(f, raw)
+            name = f"XQA_{f.name.upper()}"
+            raw = env.get(name, "").strip()
+            if raw:
+                values[f.name] = _coerce(f, name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -102,14 +108,28 @@ class Settings:
         }
 
 
-def _coerce(f: dataclasses.Field, raw: str) -> object:
+class BadSetting(ValueError):
+    """An ``XQA_*`` variable whose value cannot be read; the message is one line naming it."""
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _coerce(f: dataclasses.Field, name: str, raw: str) -> object:
+    """``raw`` (stripped, not empty) as the field's type; a typo such as ``XQA_PORT=78600x`` is refused, not guessed."""
     kind = str(f.type)
     if "Path" in kind:
         return Path(raw)
-    if kind.startswith("int"):
-        return int(raw)
-    if kind.startswith("float"):
-        return float(raw)
+    try:
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        what = "整数" if kind.startswith("int") else "数字"
+        raise BadSetting(f"环境变量 {name}={raw!r} 无效：应为{what}（留空或删除该变量则使用默认值）") from None
     if kind.startswith("bool"):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if raw.lower() not in _TRUE | _FALSE:
+            raise BadSetting(f"环境变量 {name}={raw!r} 无效：应为 1/0、true/false、yes/no 或 on/off")
+        return raw.lower() in _TRUE
     return raw

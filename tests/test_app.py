@@ -251,21 +251,42 @@ def test_evaluation_tab_runs_a_test_set(client: Client, tmp_path: Path):
     )
     testset = tmp_path / "mini.jsonl"
     testset.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
-    summary, chart, failures, report_md = client.predict(handle_file(str(testset)), api_name="/evaluate")
+    status, summary, chart, failures, report_md = client.predict(handle_file(str(testset)), api_name="/evaluate")
+    assert status == "已评测 4 题。"
     rows = {row[0]: row[1:] for row in summary["data"]}
     assert rows["题目数"][0] == "4" and rows["回答正确率"][0].endswith("%")
     assert float(rows["回答正确率"][0].rstrip("%")) <= 75
     assert all(explain for _, explain in rows.values())  # every metric explained in one line
-    plotted = {tuple(row[:2]) for row in chart["value"]["data"]}
-    assert chart["value"]["columns"] == ["题型", "指标", "百分比"]
-    assert any(kind == "数值" and metric == "回答正确率" for kind, metric in plotted)  # Chinese type and metric
+    assert Path(chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # breakdown.png itself, as the command line writes it
     assert "wrong-gold" in failures and "12345亿元" in failures and "1089" in failures
     assert "# QA evaluation report" in Path(report_md).read_text(encoding="utf-8")
 
     broken = tmp_path / "broken.jsonl"
     broken.write_text("{not json\n", encoding="utf-8")
-    with pytest.raises(AppError, match=r"测试集无法使用：broken\.jsonl:1: invalid JSON"):
-        client.predict(handle_file(str(broken)), api_name="/evaluate")
+    status, *_ = client.predict(handle_file(str(broken)), api_name="/evaluate")
+    assert (
+        status.startswith("**评测未运行**：测试集无法使用：broken.jsonl:1: invalid JSON")
+        and "上次的结果保留不变" in status
+    )
+    assert str(tmp_path) not in status  # no server paths
+
+
+def test_an_empty_setting_is_unset_and_a_bad_one_is_named_in_one_line(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XQA_", "GRADIO_SERVER_PORT"))}
+    assert Settings.from_env({"XQA_INDEX_DIR": "", "XQA_VAR_DIR": "  ", "XQA_PORT": ""}) == Settings()
+    for name, value in (("XQA_PORT", "78600x"), ("XQA_TOP_K", "eight"), ("XQA_MIN_SUPPORT", "half")):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=tmp_path,  # an empty XQA_INDEX_DIR once wrote the index into the working directory
+            env={**env, "XQA_INDEX_DIR": "", name: value},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"无法启动：环境变量 {name}={value!r} 无效："), lines
+    assert list(tmp_path.iterdir()) == []  # nothing written where it was started
 
 
 # ---------------------------------------------------------------- start-up
@@ -294,7 +315,11 @@ def test_a_taken_port_is_said_in_one_line_with_how_to_choose_another(how: str, t
 
 def test_make_installs_into_the_project_venv_only():
     plan = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-B", "run", "test"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "-B", "run", "test"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )  # --no-print-directory: under `make test` this make is nested and would print "Entering directory"
     lines = plan.stdout.splitlines()
     assert lines[0] == "python3 -m venv .venv"

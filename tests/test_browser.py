@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from test_app import serve
 
+from evaluation import load_testset
 from index import Settings, add_document
 
 pytestmark = pytest.mark.slow
@@ -243,9 +244,13 @@ def test_a_trend_question_draws_a_chart_whose_points_open_their_sources(page: Pa
     shoot(page, "series-chart")
     point = points.filter(has_text="2013年")
     expect(point).to_have_count(1)
+    scrolled = page.evaluate("window.scrollY")
     point.click()
     opened = page.locator(".xqa-turn").last.locator("details.xqa-card[open]")
     expect(opened).to_have_count(1)
+    expect(opened.locator("summary")).to_be_in_viewport()  # the card is shown in the panel…
+    assert page.evaluate("window.scrollY") == scrolled, "…and the page did not move: the chat stays on the screen"
+    expect(chart).to_be_in_viewport()
     expect(opened.locator("summary")).to_contain_text("2014年西城区政府工作报告")
     expect(opened.locator("mark")).to_contain_text("2800亿元")
     row = rows.filter(has_text="2013年")
@@ -279,21 +284,36 @@ def test_the_highlight_is_readable_in_both_schemes_and_the_switch_is_kept(
         context.close()
 
 
-def test_copy_gives_clean_text_with_the_references_written_out(browser: Browser, app_url: tuple[Settings, str]):
+def test_copy_gives_each_message_its_own_clean_text_with_its_year_and_report(
+    browser: Browser, app_url: tuple[Settings, str]
+):
     context, page = new_page(browser, permissions=["clipboard-read", "clipboard-write"])
     try:
         open_app(page, app_url[1])
         ask(page, "2019年社会消费品零售总额是多少？")
-        copy = page.get_by_role("button", name="复制").last
-        expect(copy).to_be_visible()
+        ask(page, "2013年地区生产总值是多少？")
+        copies = page.get_by_role("button", name="复制")
+        expect(copies).to_have_count(4)  # question 1, answer 1, question 2, answer 2, in the page's order
         assert page.locator('button[aria-label="Copy message"]').count() == 0  # labelled in Chinese
-        copy.click()
-        expect(copy).to_have_attribute("title", "已复制")
-        text = page.evaluate("navigator.clipboard.readText()")
-        assert text.startswith("社会消费品零售总额") and "1089亿元" in text and "%[1]\n" in text
-        assert "\n\n参考来源：\n[1] 2020年西城区政府工作报告 · " in text and "“" in text
+
+        def copied(n: int, expected: str | None = None) -> str:
+            """What the n-th 复制 put on the clipboard (an answer's button says 已复制; Gradio copies a question)."""
+            copies.nth(n).click()
+            if expected is None:
+                expect(copies.nth(n)).to_have_attribute("title", "已复制")
+            else:
+                page.wait_for_function("async (q) => (await navigator.clipboard.readText()) === q", arg=expected)
+            return page.evaluate("navigator.clipboard.readText()")
+
+        second = copied(3)  # the bug: every button copied the first answer
+        assert "2800亿元" in second and "1089亿元" not in second, second
+        assert "——据2014年西城区政府工作报告" in second  # the year and report travel with the figure
+        first = copied(1)
+        assert first.startswith("社会消费品零售总额") and "1089亿元" in first and "%[1]\n——据2020年" in first
+        assert "\n\n参考来源：\n[1] 2020年西城区政府工作报告 · " in first and "“" in first
         for raw in ("<sup", "<small", "\\[", "xqa-", "&lt;"):
-            assert raw not in text, raw
+            assert raw not in first + second, raw
+        assert copied(2, "2013年地区生产总值是多少？")  # a question's own button copies the question
     finally:
         context.close()
 
@@ -484,6 +504,37 @@ def test_phone_keeps_the_header_in_view_and_shows_a_source_without_a_jump(
         context.close()
 
 
+def test_phone_shows_the_examples_above_the_fold_and_a_trend_answer_inside_its_bubble(
+    browser: Browser, app_url: tuple[Settings, str]
+):
+    context, page = new_page(browser, PHONE, is_mobile=True, has_touch=True)
+    try:
+        open_app(page, app_url[1])
+        assert page.locator("#xqa-chat").bounding_box()["height"] <= 120  # an empty chat is one welcome line
+        for example in page.locator("#xqa-examples button").all()[:3]:
+            assert in_viewport(page, example), example.inner_text()
+        ask(page, "西城区历年地区生产总值")
+        bubble = last_answer(page)
+        edge = bubble.bounding_box()
+        right = edge["x"] + edge["width"] + 0.5
+        chart = bubble.locator("svg.xqa-chart").first
+        expect(chart).to_have_attribute("viewBox", re.compile(r"^0 0 \d+ \d+$"))  # scaled to the bubble
+        years = chart.locator("text", has_text=re.compile(r"^(19|20)\d\d$"))
+        for label in (years.first, years.last):  # the whole span, the earliest and the latest year, in sight
+            box_ = label.bounding_box()
+            assert edge["x"] <= box_["x"] and box_["x"] + box_["width"] <= right, label.inner_text()
+        table = bubble.locator("table")
+        rows = table.locator("tbody tr")
+        for cell in table.locator("td").all():  # no column cut off: every cell inside the bubble
+            box_ = cell.bounding_box()
+            assert box_["x"] + box_["width"] <= right, cell.inner_text()
+        assert table.bounding_box()["height"] <= 90 * rows.count(), "a compact card per point, not a tall column"
+        table.scroll_into_view_if_needed()
+        shoot(page, "phone-trend-table")
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------- documents tab
 
 
@@ -642,10 +693,30 @@ def test_the_evaluation_tab_speaks_chinese_in_percentages(page: Page, app_url: t
     page.locator('input[type="file"][accept*=".jsonl"]').set_input_files(str(testset))
     expect(page.get_by_text("mini.jsonl")).to_be_visible()  # uploaded
     page.get_by_role("button", name="运行评测").click()
-    expect(page.get_by_role("gridcell", name="回答正确率")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
-    row = page.get_by_role("row").filter(has_text="回答正确率")
+    expect(page.get_by_role("gridcell", name="回答正确率", exact=True)).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    row = page.get_by_role("row").filter(has=page.get_by_role("gridcell", name="回答正确率", exact=True))
     expect(row).to_contain_text("%")
     expect(row).to_contain_text("答案与标准答案一致的题目所占比例")
-    expect(page.get_by_text("各题型的回答正确率与检索命中率")).to_be_visible()  # the chart's title
     expect(page.get_by_text("答错 1 题（共 3 题）")).to_be_visible()
+    chart = page.locator("img[src*='breakdown.png']")
+    expect(chart).to_be_visible()  # the chart breakdown.png holds: side-by-side bars, Chinese labels
     shoot(page, "evaluation-tab", full_page=True)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json\n", encoding="utf-8")
+    page.locator("#xqa-testset").get_by_role("button", name="清除").click()
+    expect(page.get_by_text("mini.jsonl")).to_have_count(0)  # cleared before the next upload (else it may win)
+    page.locator('input[type="file"][accept*=".jsonl"]').set_input_files(str(broken))
+    expect(page.get_by_text("broken.jsonl")).to_be_visible()
+    page.get_by_role("button", name="运行评测").click()
+    expect(page.get_by_text("评测未运行").first).to_be_visible()  # a toast titled in Chinese, and the status line
+    expect(page.locator("#xqa-eval-status")).to_contain_text("测试集无法使用：broken.jsonl:1")
+    expect(row).to_contain_text("%")  # the previous results are still there, no lone error badge
+    expect(chart).to_be_visible()
+    assert page.get_by_text("Error", exact=True).count() == 0
+    expect(
+        page.get_by_text("`unanswerable`（无答案）", exact=False).or_(page.get_by_text("unanswerable（无答案）"))
+    ).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载示例测试集").click()
+    assert len(load_testset(download.value.path())) >= 3  # the example is a test set the tab accepts
+    shoot(page, "evaluation-refused", full_page=True)

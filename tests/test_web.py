@@ -12,6 +12,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from evaluation.report import TYPE_LABELS, breakdown_figure, render_markdown
+from evaluation.runner import TYPES
 from index import Chunk, DocMeta, covered_years
 from qa import Answer, Citation
 from qa.retrieve import Passage
@@ -260,10 +262,24 @@ def test_evaluation_totals_are_percentages_with_an_explanation():
         ["耗时中位数（毫秒）", "14.2"],
     ]
     assert all(r[2] for r in rows)  # every metric says in one line what it measures
-    chart = scores.chart_rows(
-        {"number": {"accuracy": 0.5, "hit_at_5": 1.0}, "unanswerable": {"accuracy": 1.0, "hit_at_5": None}}
+
+
+def test_the_evaluation_chart_draws_side_by_side_bars_with_chinese_labels():
+    by_type = {"number": {"accuracy": 0.5, "hit_at_5": 1.0}, "series": {"accuracy": 0.7, "hit_at_5": 0.556}}
+    fig = breakdown_figure({**by_type, "unanswerable": {"accuracy": 1.0, "hit_at_5": None}})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["数值", "趋势", "无答案"]
+    accuracy, hit = (list(c) for c in ax.containers[:2])
+    assert [round(b.get_height()) for b in accuracy] == [50, 70, 100] and round(hit[0].get_height()) == 100
+    for a, h in zip(accuracy, hit, strict=True):  # next to each other, both from 0: never one on top of the other
+        assert a.get_y() == h.get_y() == 0 and a.get_x() + a.get_width() <= h.get_x() + 1e-9
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["回答正确率", "检索命中率 @5"]
+    assert set(TYPES) <= set(TYPE_LABELS)  # every type a test set may use has its Chinese name
+    assert "| 趋势 series |" in render_markdown(
+        {"totals": {"n": 1, "n_answerable": 1, "n_unanswerable": 0}, "by_type": by_type, "by_document": {}, "items": []},
+        None,
+        "breakdown.png",
     )
-    assert chart == [["数值", "回答正确率", 50.0], ["数值", "检索命中率 @5", 100.0], ["无答案", "回答正确率", 100.0]]
 
 
 # ---------------------------------------------------------------- feedback log
@@ -333,7 +349,8 @@ def test_each_answer_keeps_its_own_group_of_sources_and_its_clean_copy_text():
     turn = web.turn_record(first, "k1", html)
     copied = web.copy_text(turn)
     assert copied == (
-        "零售额1089亿元[1]\n\n参考来源：\n[1] 2020年<i>西城区</i>政府工作报告 · 一、2019年工作回顾 > <u>经济</u>："
+        "零售额1089亿元[1]\n——据2020年<i>西城区</i>政府工作报告（2019年）"  # the year and report travel with it
+        "\n\n参考来源：\n[1] 2020年<i>西城区</i>政府工作报告 · 一、2019年工作回顾 > <u>经济</u>："
         "“零售额<b>1089亿元</b>”"
     )  # plain text: what the report says, no markup of the page's own
     assert 'data-copy="零售额1089亿元[1]&#10;' in html or "参考来源" in html
@@ -346,6 +363,7 @@ def test_the_conversation_exports_as_markdown_with_references():
     assert md.startswith("# 西城区政府工作报告问答 · 对话记录")
     assert "## 问题 1：2019年社会消费品零售总额是多少?" in md and "## 问题 2：那2099年呢?" in md
     assert "*理解为：2099年零售额是多少?*" in md
+    assert "零售额1089亿元[1]\n\n——据2020年<i>西城区</i>政府工作报告（2019年）\n" in md and md.count("——据") == 1
     assert "- [1] 2020年<i>西城区</i>政府工作报告 · 一、2019年工作回顾 > <u>经济</u>：“零售额1089亿元”" in md
 
 

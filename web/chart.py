@@ -6,8 +6,8 @@ has no statement (a gap is never bridged), and the marks telling the kinds apart
 filled, 预计 hollow, 目标 a diamond).  Every mark is a ``xqa-ref`` with the same
 ``xqa-to-<card>`` class as the answer's ``[n]`` markers, so the page's one click handler
 opens its cited source.  The SVG is written on one line: the chat's Markdown keeps an
-HTML block only until the first blank line.  The chat's sanitizer keeps ``<title>`` but not
-``viewBox``, so the chart is drawn at its pixel size and its row scrolls sideways on a phone.
+HTML block only until the first blank line.  The chat's sanitizer keeps ``<title>`` but drops
+``viewBox``; the page's script puts it back, so on a phone the chart shrinks to the bubble and shows its whole span.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from qa.series import Point, Series, format_value, point_claim
 
 from .markup import escape_html
 
-WIDTH, HEIGHT = 460, 190  # fits the chat bubble at 1366×768 and on a 390 px phone (scaled by viewBox)
+WIDTH, HEIGHT = 380, 180  # 380 px in the ~600 px bubble at 1366×768; ~350 px (viewBox) on a 390 px phone, labels ~10 px
 LEFT, RIGHT, TOP, BOTTOM = 52, 14, 26, 28  # room for the value ticks, the legend and the year labels
 MAX_YEAR_LABELS = 8  # more labels than this overlap at the bubble's width
 TICKS = 4  # value lines across the plot: enough to read a figure off, few enough to stay quiet

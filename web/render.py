@@ -105,6 +105,9 @@ def answer_markdown(answer: Answer, shown: str | None = None, key: str = "") -> 
     if shown is None:
         titles = " ".join(f"\\[{c.n}\\] {escape_markdown(c.title)}" for c in answer.citations)
         lines.append(f'<small class="xqa-src xqa-key-{key}">来源：{titles or "未引用原文"}</small>')
+        if answer.checks:  # a model was asked (qa.reader): who wrote the answer, and what the checks did
+            said = answer.reader + (f"：{answer.reader_note}" if answer.reader_note else "")
+            lines.append(f'<small class="xqa-reader">{escape_markdown(said)}</small>')
     return "\n\n".join(lines)
 
 
@@ -204,7 +207,7 @@ def sources_html(answer: Answer, key: str = "", library: Library | None = None, 
             )
         head = "未找到明确答案 · 以下段落可能相关，仅供参考" if cards else "没有检索到相关段落。"
     asked = f"第 {number} 问：{escape_html(answer.question)}" if number else escape_html(answer.question)
-    copy = escape_html(copy_text(turn_record(answer, key)))
+    copy = escape_html(copy_text(turn_record(answer, key, library=library)))
     return (
         f'<div class="xqa-turn xqa-sources" id="xqa-turn-{key}" data-copy="{copy}">'
         f'<div class="xqa-turn-of">{asked}<button type="button" class="xqa-latest">回到最新回答</button></div>'
@@ -222,8 +225,11 @@ def panel_html(groups: list[str]) -> str:
 # ---------------------------------------------------------------- what the conversation keeps
 
 
-def turn_record(answer: Answer, answer_id: str, sources: str = "") -> dict:
-    """What the conversation keeps of an answer: enough for follow-ups, feedback, copy, export and a reload."""
+def turn_record(answer: Answer, answer_id: str, sources: str = "", library: Library | None = None) -> dict:
+    """What the conversation keeps of an answer: enough for follow-ups, feedback, copy, export and a reload.
+
+    A citation keeps what its passage is about ("回顾 2013"), so a copied answer can say its year.
+    """
     return {
         "id": answer_id,
         "question": answer.question,
@@ -231,11 +237,40 @@ def turn_record(answer: Answer, answer_id: str, sources: str = "") -> dict:
         "answer": answer.answer,
         "abstained": answer.abstained,
         "citations": [
-            {"n": c.n, "source": c.source, "title": c.title, "year": c.year, "section": c.section, "quote": c.quote}
+            {
+                "n": c.n,
+                "source": c.source,
+                "title": c.title,
+                "year": c.year,
+                "section": c.section,
+                "quote": c.quote,
+                "about": _about(library, c.doc_id, c.text),
+            }
             for c in answer.citations
         ],
         "sources": sources,
     }
+
+
+def _about(library: Library | None, doc_id: str, text: str) -> str:
+    chunk = library.chunk(doc_id, text) if library else None
+    return library.about(chunk) if library and chunk else ""
+
+
+def answer_tail(turn: dict) -> str:
+    """'——据2014年西城区政府工作报告（回顾 2013）': the report and year an answer comes from, once it is copied.
+
+    In the chat the source line and the cards say it; a pasted or exported "预计实现2800亿元" would not.
+    One entry per report, with what its cited passages are about; '' for an answer citing nothing.
+    """
+    abouts: dict[str, list[str]] = {}
+    for c in turn["citations"]:
+        seen = abouts.setdefault(c["title"], [])
+        about = c.get("about") or (f"{c['year']}年" if c.get("year") else "")  # else the years its report covers
+        if about and about not in seen:
+            seen.append(about)
+    parts = [title + (f"（{'、'.join(about)}）" if about else "") for title, about in abouts.items()]
+    return "——据" + "；".join(parts) if parts else ""
 
 
 def references(turn: dict) -> list[str]:
@@ -246,7 +281,8 @@ def references(turn: dict) -> list[str]:
 def copy_text(turn: dict) -> str:
     """What 复制 puts on the clipboard: the answer as plain text, then its references written out."""
     refs = references(turn)
-    return turn["answer"] + ("\n\n参考来源：\n" + "\n".join(refs) if refs else "")
+    tail = answer_tail(turn)
+    return turn["answer"] + (f"\n{tail}" if tail else "") + ("\n\n参考来源：\n" + "\n".join(refs) if refs else "")
 
 
 def conversation_markdown(turns: list[dict], when: str) -> str:
@@ -256,7 +292,8 @@ def conversation_markdown(turns: list[dict], when: str) -> str:
         out.append(f"## 问题 {i}：{turn['question']}\n")
         if turn["rewritten"] != turn["question"]:
             out.append(f"*理解为：{turn['rewritten']}*\n")
-        out.append(turn["answer"] + "\n")
+        tail = answer_tail(turn)
+        out.append(turn["answer"] + (f"\n\n{tail}" if tail else "") + "\n")
         refs = references(turn)
         if refs:
             out.append("参考来源：\n\n" + "\n".join(f"- {r}" for r in refs) + "\n")

@@ -1,4 +1,4 @@
-"""The evaluation tab's view: totals as percentages with a one-line explanation, a chart table, the failures.
+"""The evaluation tab's view: totals as percentages with a one-line explanation, the test-set format, the failures.
 
 Rates are shown as percentages (people read "81.2%" faster than "0.812"); counts and
 latencies keep their own units.  Type names are the Chinese ones readers know.
@@ -7,21 +7,27 @@ latencies keep their own units.  Type names are the Chinese ones readers know.
 from __future__ import annotations
 
 from evaluation import METRICS, excerpt, fmt
+from evaluation.report import TYPE_LABELS
 
 from .markup import escape_html
 
-TYPE_LABELS = {
-    "number": "数值",
-    "fact": "事实",
-    "list": "列举",
-    "responsible_unit": "牵头单位",
-    "status": "完成情况",
-    "cross_doc": "跨报告",
-    "plan": "计划",
-    "unanswerable": "无答案",
-}
-CHART_METRICS = {"accuracy": "回答正确率", "hit_at_5": "检索命中率 @5"}  # the two bars per type
-CHART_TITLE = "各题型的回答正确率与检索命中率"
+# What the evaluation tab asks for, beside a downloadable example (web/static/testset-example.jsonl).
+TESTSET_FORMAT = (
+    """每行一个 JSON 对象（UTF-8），一行一道题：
+
+| 字段 | 必填 | 含义 |
+|---|---|---|
+| `id` | 是 | 题目编号，不重复 |
+| `question` | 是 | 问题 |
+| `answer` | 是 | 标准答案；无答案题（`unanswerable`）写“未提及” |
+| `type` | 是 | 题型："""
+    + "、".join(f"`{k}`（{v}）" for k, v in TYPE_LABELS.items())
+    + """ |
+| `answer_aliases` | 否 | 其他可接受的写法，如 `["1089亿", "1089"]` |
+| `evidence` | 否 | 依据：`[{"file": "报告文件名", "quote": "原文中的一句"}]` |
+| `history` | 否 | 追问时此前的问题，如 `["2013年地区生产总值是多少？"]` |
+"""
+)
 
 
 def percent(key: str, value: float | None) -> str:
@@ -37,16 +43,6 @@ def summary_rows(totals: dict) -> list[list[str]]:
     return rows + [[m.zh, percent(key, totals.get(key)), m.explain] for key, m in METRICS.items() if key in totals]
 
 
-def chart_rows(by_type: dict[str, dict]) -> list[list[str | float]]:
-    """(题型, 指标, 百分比) rows for the bar chart; a metric not measured for a type is left out."""
-    return [
-        [TYPE_LABELS.get(kind, kind), label, round(100 * group[key], 1)]
-        for kind, group in by_type.items()
-        for key, label in CHART_METRICS.items()
-        if group.get(key) is not None
-    ]
-
-
 def failures_html(report: dict) -> str:
     """Every wrong item: question, expected and actual answer, and the passages the answer cited."""
     failures = [r for r in report["items"] if not r["correct"]]
@@ -59,9 +55,7 @@ def failures_html(report: dict) -> str:
             got += "（拒答）"
         if r.get("error"):
             got += f"（出错：{r['error']}）"
-        cited = "\n\n".join(
-            f"[{n}] " + excerpt(t) for n, t in enumerate(r["cited"], 1)
-        )
+        cited = "\n\n".join(f"[{n}] " + excerpt(t) for n, t in enumerate(r["cited"], 1))
         rows = [("问题", r["question"]), ("期望", r["expected"]), ("实际", got), ("引用", cited or "（无）")]
         body = "".join(f"<dt>{k}</dt><dd>{escape_html(v)}</dd>" for k, v in rows)
         cards.append(

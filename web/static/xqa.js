@@ -28,8 +28,16 @@
       sheet.appendChild(card.cloneNode(true)).removeAttribute("id");
       document.body.appendChild(sheet);
     } else {
-      card.scrollIntoView({behavior: "smooth", block: "nearest"});
+      scrollWithin(card.closest("#xqa-sources-panel"), card);
     }
+  };
+
+  // Bring a card into view inside the sources panel only: scrollIntoView also scrolled the page, and a
+  // click on a chart point took the chat off the screen.
+  const scrollWithin = (box, el) => {
+    if (!box) return;
+    const outer = box.getBoundingClientRect(), inner = el.getBoundingClientRect();
+    if (inner.top < outer.top || inner.bottom > outer.bottom) box.scrollTop += inner.top - outer.top - 8;
   };
 
   // 在原文中查看: the whole report, scrolled to the passage, evidence marked; it can be downloaded as text.
@@ -56,14 +64,18 @@
   // 复制: the answer as clean text with its references written out (kept by the answer's source group),
   // instead of the message's HTML and Markdown.  A question's own copy button keeps Gradio's behaviour.
   const COPY = 'button[aria-label="Copy message"], button[aria-label="复制"]';
+  // A message's buttons are the row *after* it (message-wrap > row, buttons, row, buttons…), not inside it:
+  // climbing to an ancestor holding a message found the whole chat, and every 复制 copied the first answer.
   const messageOf = (button) => {
-    let el = button;
-    while (el && !el.querySelector?.('[data-testid="bot"], [data-testid="user"]')) el = el.parentElement;
+    const inside = button.closest(".message-row");
+    if (inside) return inside;
+    let el = button.closest(".message-buttons");
+    while (el && !el.classList.contains("message-row")) el = el.previousElementSibling;
     return el;
   };
   document.addEventListener("click", (event) => {
     const button = event.target instanceof Element && event.target.closest(COPY);
-    const keyed = button && messageOf(button)?.querySelector('[data-testid="bot"] [class*="xqa-key-"]');
+    const keyed = button && messageOf(button)?.querySelector('[class*="xqa-key-"]');
     if (!keyed) return;
     const key = [...keyed.classList].find((c) => c.startsWith("xqa-key-")).slice("xqa-key-".length);
     const group = document.getElementById(`xqa-turn-${key}`);
@@ -76,11 +88,15 @@
       setTimeout(() => { button.setAttribute("title", "复制"); button.setAttribute("aria-label", "复制"); }, 1500);
     });
   }, true);
-  // Gradio labels its message buttons in English whatever the page language: say them in Chinese.
+  // Gradio labels its message buttons in English whatever the page language: say them in Chinese.  The chat's
+  // sanitizer drops a chart's viewBox: put it back, so the chart scales to the bubble and shows its whole span.
   new MutationObserver(() => {
     document.querySelectorAll('button[aria-label="Copy message"]').forEach((b) => {
       b.setAttribute("aria-label", "复制");
       b.setAttribute("title", "复制");
+    });
+    document.querySelectorAll("svg.xqa-chart:not([viewBox])").forEach((svg) => {
+      svg.setAttribute("viewBox", `0 0 ${svg.getAttribute("width")} ${svg.getAttribute("height")}`);
     });
   }).observe(document.body, {subtree: true, childList: true});
 
