@@ -56,9 +56,19 @@ import numpy as np
 from .config import Settings
 from .keyword import KeywordIndex, normalize, tokenize
 from .schema import Chunk, DocMeta, Statement
-from .store import FORMAT_VERSION, Index, IndexUnavailable, _digest, compatibility_problem, pause_point, top_scores
+from .store import (
+    FORMAT_VERSION,
+    Index,
+    IndexUnavailable,
+    _digest,
+    choose_index_type,
+    compatibility_problem,
+    pause_point,
+    top_scores,
+)
 
 PREFIX = "xqa"
+MILVUS_FORMAT = 1  # the collections' layout and the state's fields; another one is republished whole
 # Where keyword search runs (chosen at publish, recorded in the state): "bm25s" = in each replica, the embedded
 # store's own BM25 over the published passages; "milvus-bigram" = Milvus's BM25 function over the same bigram
 # tokens; "milvus-jieba" = Milvus's BM25 over its jieba analyser.  bm25s is the default: measured identical to the
@@ -136,7 +146,16 @@ def keyword_terms(text: str, keyword: str) -> str:
     return " ".join("t" + t.encode().hex() for t in tokenize(text))
 
 
-def _schemas(client: Any, dim: int, keyword: str) -> tuple[Any, Any, Any, Any]:
+# The embedded store's choice (index.store.choose_index_type) in Milvus's terms, with the same graph settings:
+# exact search while it is cheap, HNSW beyond.  Milvus Lite has no IVF_PQ, so ivfpq is served by HNSW.
+_VECTOR_INDEX = {
+    "flat": ("FLAT", {}, {}),
+    "hnsw": ("HNSW", {"M": 32, "efConstruction": 200}, {"ef": 512}),
+    "ivfpq": ("HNSW", {"M": 32, "efConstruction": 200}, {"ef": 512}),
+}
+
+
+def _schemas(client: Any, dim: int, keyword: str, vector_index: str) -> tuple[Any, Any, Any, Any]:
     from pymilvus import DataType, Function, FunctionType, MilvusClient
 
     chunks = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -145,7 +164,8 @@ def _schemas(client: Any, dim: int, keyword: str) -> tuple[Any, Any, Any, Any]:
     chunks.add_field("chunk", DataType.VARCHAR, max_length=65_535)
     chunks.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
     chunk_index = client.prepare_index_params()
-    chunk_index.add_index(field_name="vector", index_type="FLAT", metric_type="IP")  # exact, as the embedded flat
+    kind, build_params, _ = _VECTOR_INDEX[vector_index]
+    chunk_index.add_index(field_name="vector", index_type=kind, metric_type="IP", params=build_params)
     if keyword != "bm25s":
         tokenizer = "jieba" if keyword == "milvus-jieba" else "standard"
         chunks.add_field(
@@ -253,6 +273,11 @@ def doc_key(doc_id: str, entry: dict, model_id: str, signature: dict) -> str:
     return f"{doc_id}@{_digest({'entry': entry, 'model': model_id, 'settings': signature})}"
 
 
+def _layout(state: dict) -> tuple:
+    """What the stored rows are made of: a change means nothing stored can be kept."""
+    return tuple(state.get(k) for k in ("milvus_format", "model_id", "dim", "keyword"))
+
+
 def publish(settings: Settings, index: Index, prefix: str = PREFIX, keyword: str = "bm25s") -> int:
     """Make the Milvus collections hold what the embedded ``index`` holds; returns the published version.
 
@@ -271,12 +296,14 @@ def _publish(client: Any, settings: Settings, index: Index, prefix: str, keyword
     model_id, dim, signature = index.manifest["model_id"], int(index.manifest["dim"]), settings.index_signature()
     col.load()
     state = col.state()
-    if state and (state["model_id"], state["dim"], state["keyword"]) != (model_id, dim, keyword):
+    if state and _layout(state) != (MILVUS_FORMAT, model_id, dim, keyword):
         for name in (col.chunks, col.blobs):  # vectors of another model, or other terms: nothing can be kept
             client.drop_collection(name)
         state = None
+    # Chosen when the collection is made, for the size published then; a new size class needs a new collection.
+    vector_index = state["vector_index"] if state else choose_index_type(len(index.chunks), settings.faiss_index)
     if state is None:
-        chunk_schema, chunk_index, blob_schema, blob_index = _schemas(client, dim, keyword)
+        chunk_schema, chunk_index, blob_schema, blob_index = _schemas(client, dim, keyword, vector_index)
         for name, schema, params in ((col.chunks, chunk_schema, chunk_index), (col.blobs, blob_schema, blob_index)):
             if not client.has_collection(name):
                 client.create_collection(name, schema=schema, index_params=params, consistency_level="Strong")
@@ -320,10 +347,12 @@ def _publish(client: Any, settings: Settings, index: Index, prefix: str, keyword
     version = int(state["version"]) + 1 if state else 1
     new_state = {
         "version": version,
+        "milvus_format": MILVUS_FORMAT,
         "format_version": FORMAT_VERSION,
         "model_id": model_id,
         "dim": dim,
         "keyword": keyword,
+        "vector_index": vector_index,
         "settings": signature,
         "docs": [[key, doc_id] for doc_id, key in wanted.items()],
         "entries": {doc_id: entries[doc_id] for doc_id in wanted},
@@ -347,6 +376,7 @@ class _Published:
 
     version: int
     keyword: str  # KEYWORD_MODES
+    search_params: dict  # the vector index's search effort
     key_of_doc: dict[str, str]  # doc_id -> doc_key
     rows: np.ndarray  # row numbers of the published passages, in published order
     doc_codes: np.ndarray  # per published position, the document's position in key_of_doc
@@ -376,13 +406,18 @@ class MilvusIndex:
         self.texts: dict[str, str] = {}
         self.statements: list[Statement] = []
         self.manifest: dict = {}
-        self._published = _Published(0, "bm25s", {}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), None)
+        self._published = _Published(0, "bm25s", {}, {}, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), None)
         self._checked = 0.0
         self._col.load()
         state = self._col.state()
         if state is None:
             raise IndexUnavailable(
                 f"no index in Milvus at {self.uri}; publish it with: XQA_STORE=milvus python -m index build", "missing"
+            )
+        if state.get("milvus_format") != MILVUS_FORMAT:
+            raise IndexUnavailable(
+                f"the index in Milvus at {self.uri} has another layout; republish it with: python -m index build",
+                "stale",
             )
         self._apply(state)
 
@@ -435,7 +470,10 @@ class MilvusIndex:
         codes = np.asarray([i for i, key in enumerate(keys) for _ in self._rows_of_key[key]], dtype=np.int64)
         bm25 = KeywordIndex.build(self.chunks[r].search_text for r in rows) if state["keyword"] == "bm25s" else None
         key_of_doc = {doc_id: key for key, doc_id in state["docs"]}
-        self._published = _Published(int(state["version"]), state["keyword"], key_of_doc, rows, codes, bm25)
+        search_params = _VECTOR_INDEX[state["vector_index"]][2]
+        self._published = _Published(
+            int(state["version"]), state["keyword"], search_params, key_of_doc, rows, codes, bm25
+        )
         self.manifest = {
             "format_version": state["format_version"],
             "model_id": state["model_id"],
@@ -459,7 +497,7 @@ class MilvusIndex:
         return [d for d in published.key_of_doc if d in wanted]
 
     def _search(
-        self, data: list, field: str, metric: str, k: int, allowed: np.ndarray | None
+        self, data: list, field: str, params: dict, k: int, allowed: np.ndarray | None
     ) -> list[tuple[int, float]]:
         self.refresh()
         published = self._published
@@ -469,14 +507,16 @@ class MilvusIndex:
         expr = f"doc_key in {_quoted(published.key_of_doc[d] for d in docs)}"
         hits = self._col.client.search(
             self._col.chunks, data=data, anns_field=field, limit=k, filter=expr, output_fields=["id"],
-            search_params={"metric_type": metric},
+            search_params=params,
         )  # fmt: skip
         # Milvus Lite reports BM25 as a negated distance, a server as a positive score: the magnitude is the score.
         return [(self._row_of_id[int(h["id"])], abs(float(h["distance"]))) for h in hits[0]]
 
     def dense_search(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k rows by cosine, inside the allowed rows' documents (a filter inside Milvus's search)."""
-        return self._search([np.asarray(query_vec, dtype=np.float32).ravel().tolist()], "vector", "IP", k, allowed)
+        vector = np.asarray(query_vec, dtype=np.float32).ravel().tolist()
+        params = {"metric_type": "IP", "params": self._published.search_params}
+        return self._search([vector], "vector", params, k, allowed)
 
     def keyword_search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k rows by BM25, inside the allowed rows' documents; only rows that match.
@@ -498,7 +538,33 @@ class MilvusIndex:
         terms = keyword_terms(query, published.keyword)
         if not terms.strip():
             return []
-        return [(row, score) for row, score in self._search([terms], "sparse", "BM25", k, allowed) if score > 0]
+        return [
+            (row, score)
+            for row, score in self._search([terms], "sparse", {"metric_type": "BM25"}, k, allowed)
+            if score > 0
+        ]
+
+
+def published(settings: Settings, prefix: str = PREFIX) -> dict:
+    """What Milvus serves (for ``python -m index status``): version, documents and passages, or why it cannot."""
+    try:
+        col = _Collections(connect(settings), prefix)
+        with _reported(settings.milvus_uri, "damaged"):
+            col.load()
+            state = col.state()
+    except IndexUnavailable as exc:
+        return {"uri": settings.milvus_uri, "problem": str(exc)}
+    if state is None or state.get("milvus_format") != MILVUS_FORMAT:
+        return {"uri": settings.milvus_uri, "problem": "nothing published in this layout: python -m index build"}
+    return {
+        "uri": settings.milvus_uri,
+        "version": state["version"],
+        "published_at": state["published_at"],
+        "documents": [doc_id for _, doc_id in state["docs"]],
+        "passages": sum(int(entry.get("chunks", 0)) for entry in state["entries"].values()),
+        "keyword": state["keyword"],
+        "vector_index": state["vector_index"],
+    }
 
 
 def load(settings: Settings, prefix: str = PREFIX) -> MilvusIndex:

@@ -378,7 +378,15 @@ def status(settings: Settings) -> dict:
         "added": sorted(n for n in files if n not in indexed),
         "removed": sorted(n for n in indexed if n not in files),
         "pending": describe_change(pending) if (pending := read_journal(settings)) else None,
+        "store": settings.store,
+        **({"milvus": _milvus_status(settings)} if settings.store == "milvus" else {}),
     }
+
+
+def _milvus_status(settings: Settings) -> dict:
+    from .milvus_store import published
+
+    return published(settings)
 
 
 # ---------------------------------------------------------------- build
