@@ -25,14 +25,14 @@ Publishing, and what a replica sees
 
 Milvus has no transaction over several rows, so :func:`publish` never changes rows a replica may be using:
 
-1. rows of keys not yet published (left by a killed publish) are deleted, then the new documents' blobs and
-   chunk rows are inserted under their new keys; no replica searches them yet (every search is filtered to
-   the published keys);
+1. rows the published state does not name (left by a killed publish) are deleted, then the new documents'
+   blobs and chunk rows are inserted under their new keys; no replica searches them yet (every search is
+   filtered to the published keys);
 2. the new state (every published key, in order, and the manifest entries) is written as version ``v+1``,
    then the ``head`` row is upserted to point at it.  **This single-row upsert is the commit point**:
    before it, replicas serve version ``v`` whole; after it, version ``v+1`` whole;
 3. rows of keys no longer published and the old state pieces are deleted.  A killed step 3 leaves garbage
-   that no search returns and the next publish removes.
+   that no search returns and the next publish (the next build or admin change) removes first.
 
 A replica (:class:`MilvusIndex`) reads the ``head`` row at most once every :data:`REFRESH_SECONDS`, on the
 request path (the first search after the interval); when its version changed, the new documents' rows are
@@ -94,7 +94,7 @@ _QUIETER = {
     "pymilvus.decorators": logging.CRITICAL,
     "milvus_lite.adapter.grpc.servicer": logging.CRITICAL,
 }
-_IN_LIST = 1_000  # keys per ``doc_key in [...]`` expression in deletes and reads (expressions stay small)
+_IN_LIST = 1_000  # keys per ``doc_key in [...]`` expression of a read (expressions stay small)
 
 
 class MilvusUnavailable(IndexUnavailable):
@@ -262,10 +262,12 @@ class _Collections:
         for at in range(0, len(rows), INSERT_BATCH):
             self.client.insert(collection, rows[at : at + INSERT_BATCH])
 
-    def delete_keys(self, keys: list[str]) -> None:
-        for part in _key_batches(keys):
-            for collection in (self.chunks, self.blobs):
-                self.client.delete(collection, filter=f"doc_key in {_quoted(part)}")
+    def collect_garbage(self, state: dict) -> None:
+        """Delete every row ``state`` does not publish: those of a killed publish, of replaced documents, old states."""
+        keys = [key for key, _ in state["docs"]]
+        self.client.delete(self.chunks, filter=f"doc_key not in {_quoted(keys)}")
+        kept = [*keys, "state:{}".format(state["version"]), "head"]
+        self.client.delete(self.blobs, filter=f"doc_key not in {_quoted(kept)}")
 
 
 def doc_key(doc_id: str, entry: dict, model_id: str, signature: dict) -> str:
@@ -310,10 +312,10 @@ def _publish(client: Any, settings: Settings, index: Index, prefix: str, keyword
     entries = index.manifest["docs"]
     wanted = {doc_id: doc_key(doc_id, entries[doc_id], model_id, signature) for doc_id in index.docs}
     published = dict(state["docs"]) if state else {}
+    if state:
+        col.collect_garbage(state)  # what a publish killed before or after its commit point left
     if state and published == {k: d for d, k in wanted.items()} and state["settings"] == signature:
         return int(state["version"])
-    new = [k for k in wanted.values() if k not in published]
-    col.delete_keys(new)  # rows of a publish killed before its commit point
     next_id = int(state["next_id"]) if state else 0
     rows_by_doc: dict[str, list[int]] = {}
     for row, chunk in enumerate(index.chunks):
@@ -365,8 +367,7 @@ def _publish(client: Any, settings: Settings, index: Index, prefix: str, keyword
         [{"key": "head", "doc_key": "head", "payload": json.dumps({"version": version}), "unused": [0.0, 0.0]}],
     )
     pause_point("milvus-head-written")
-    gone = [k for k in published if k not in wanted.values()]
-    col.delete_keys(gone + ([f"state:{state['version']}"] if state else []))
+    col.collect_garbage(new_state)
     return version
 
 

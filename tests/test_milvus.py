@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -155,36 +155,43 @@ def _until(deadline: float, check: Callable[[], bool]) -> bool:
     return False
 
 
-@pytest.mark.slow
-def test_two_replica_processes_on_one_milvus_lite_server_see_a_document_added_once(
-    corpus_copy: Settings, tmp_path: Path
-) -> None:
+@pytest.fixture
+def server(corpus_copy: Settings, tmp_path: Path) -> Iterator[Settings]:
+    """A ``milvus-lite server`` (its own process, as replicas share it) and the corpus copy's settings for it."""
     port = _free_port()
-    uri = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "milvus-lite"),
-            "server",
-            "--data-dir",
-            str(tmp_path / "server"),
-            "--port",
-            str(port),
-        ],
+    process = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "server"), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    env = {
+    settings = corpus_copy.replace(store="milvus", milvus_uri=f"http://127.0.0.1:{port}")
+    try:
+        assert _until(time.monotonic() + 60, lambda: _reachable(settings)), "milvus-lite server did not start"
+        yield settings
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
         **os.environ,
         "XQA_STORE": "milvus",
-        "XQA_MILVUS_URI": uri,
-        "XQA_CORPUS_DIR": str(corpus_copy.corpus_dir),
-        "XQA_INDEX_DIR": str(corpus_copy.index_dir),
+        "XQA_MILVUS_URI": settings.milvus_uri,
+        "XQA_CORPUS_DIR": str(settings.corpus_dir),
+        "XQA_INDEX_DIR": str(settings.index_dir),
+        **extra,
     }
+
+
+@pytest.mark.slow
+def test_two_replica_processes_on_one_milvus_lite_server_see_a_document_added_once(
+    server: Settings, tmp_path: Path
+) -> None:
+    env = _env(server)
     replicas: list[subprocess.Popen] = []
     try:
-        settings = corpus_copy.replace(store="milvus", milvus_uri=uri)
-        assert _until(time.monotonic() + 60, lambda: _reachable(settings)), "milvus-lite server did not start"
-        build_index(settings)  # the admin side publishes the copied index once
+        build_index(server)  # the admin side publishes the copied index once
         for _ in range(2):
             replicas.append(
                 subprocess.Popen(
@@ -217,9 +224,41 @@ def test_two_replica_processes_on_one_milvus_lite_server_see_a_document_added_on
                 "a replica never saw the new document"
             )
     finally:
-        for process in [*replicas, server]:
+        for process in replicas:
             process.kill()
             process.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["milvus-rows-written", "milvus-head-written"])
+def test_a_removal_killed_while_publishing_serves_one_whole_version_and_the_next_start_completes_it(
+    server: Settings, point: str
+) -> None:
+    build_index(server)
+    doc = "2006-work-report"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "index", "remove", doc],
+        cwd=ROOT,
+        env=_env(server, XQA_PAUSE_AT=point),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr
+    for line in process.stderr:
+        if f"paused at {point}" in line:
+            break
+    process.kill()
+    process.wait()
+    served = load_index(server)
+    # Before the head moved replicas serve version 1 whole (the document and all its rows); after, version 2 whole.
+    assert (doc in served.docs) == (point == "milvus-rows-written")
+    assert {served.chunks[r].doc_id for r, _ in served.keyword_search("地区生产总值", 40)} <= set(served.docs)
+    assert (server.index_dir / "pending.json").exists()  # the journal still names the removal
+    build_index(server)  # the next start
+    fresh = load_index(server)
+    assert doc not in fresh.docs and not (server.index_dir / "pending.json").exists()
+    rows = connect(server).query("xqa_chunks", filter="id >= 0", output_fields=["count(*)"])
+    assert rows[0]["count(*)"] == len(fresh) == len(load_embedded(server))  # no row left behind
 
 
 def _reachable(settings: Settings) -> bool:
