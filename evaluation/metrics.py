@@ -18,6 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,14 @@ METRICS: dict[str, Metric] = {
     "hit_at_1": Metric("retrieval hit@1", "检索命中率 @1", "排在第 1 位的段落含有标准依据的题目比例"),
     "hit_at_5": Metric("retrieval hit@5", "检索命中率 @5", "前 5 个段落中含有标准依据的题目比例"),
     "hit_at_10": Metric("retrieval hit@10", "检索命中率 @10", "前 10 个段落中含有标准依据的题目比例"),
+    "evidence_p1": Metric(
+        "evidence P@1", "首条引用命中率", "有答案的题目里，第一条引用的高亮句与标准依据重合的比例"
+    ),
+    "evidence_gap": Metric(
+        "evidence P@1 - accuracy",
+        "依据对而答案错",
+        "首条引用命中率减去同一批题目的回答正确率：找对了句子却没答对的比例",
+    ),
     "mrr": Metric("retrieval MRR", "检索 MRR", "第一个含依据段落名次的倒数的平均值，越接近 1 越靠前"),
     "component_coverage": Metric(
         "component coverage (list, cross_doc)",
@@ -349,6 +358,22 @@ def citation_supports(citation_text: str, quote: str, min_overlap: int = 12) -> 
         return False
     n = min(len(q), min_overlap)
     return q[:n] in t or q[-n:] in t or (len(t) >= n and t in q)
+
+
+def span_matches_quote(span: str, quote: str) -> bool:
+    """Whether a highlighted span and a gold quote show the same evidence.
+
+    Whitespace removed, either contains the other, or one common run covers at least half
+    of the shorter: a span cut at a clause boundary, or a quote running one clause past
+    the sentence, still names the same sentence; a shared stock phrase does not.
+    """
+    a, b = _INVISIBLE.sub("", span), _INVISIBLE.sub("", quote)
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return True
+    match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+    return match.size * 2 >= min(len(a), len(b))
 
 
 def citation_precision(citation_texts: Sequence[str], evidence_quotes: Sequence[str]) -> float | None:

@@ -33,12 +33,13 @@ from .metrics import (
     normalize,
     percentile,
     series_matches,
+    span_matches_quote,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = ("number", "fact", "list", "responsible_unit", "status", "cross_doc", "plan", "unanswerable", "series")
 # For these a gate value is a ceiling, not a floor.
-LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_ms_median", "latency_ms_p95", "n_errors"})
+LOWER_IS_BETTER = frozenset({"evidence_gap", "false_abstention_rate", "latency_ms_median", "latency_ms_p95", "n_errors"})
 OUTPUT_KEYS = ("answer", "abstained", "citations", "passages", "timings_ms")
 NO_DOCUMENT = "none"
 
@@ -62,9 +63,11 @@ def _item_problem(item: Any, seen_ids: set[str]) -> str | None:
         problem = _series_problem(item)
         if problem:
             return problem
-    for key in ("id", "question", "answer", "type"):
+    for key in ("id", "question", "type"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             return f"missing or empty string field {key!r}"
+    if not isinstance(item.get("answer"), str) or not (item["answer"].strip() or item["type"] == "unanswerable"):
+        return "missing or empty string field 'answer' (only an unanswerable item may leave it empty)"
     if item["id"] in seen_ids:
         return f"duplicate id {item['id']!r}"
     if item["type"] not in TYPES:
@@ -152,11 +155,17 @@ def score_item(item: dict, output: dict) -> dict:
     f1 = None
     if answerable:
         f1 = 0.0 if abstained else max(char_f1(answer, g) for g in golds)
+    evidence_p1 = None
+    if answerable and quotes and kind != "series":
+        first = output["citations"][0] if output["citations"] else None
+        span = first["text"][first["start"] : first["end"]] if first else ""
+        evidence_p1 = any(span_matches_quote(span, q) for q in quotes)
     return {
         "id": item["id"],
         "type": kind,
         "form": item.get("form") or "plain",
         "question": item["question"],
+        "history": item.get("history") or [],
         "expected": gold,
         "aliases": aliases,
         "got": answer,
@@ -166,6 +175,7 @@ def score_item(item: dict, output: dict) -> dict:
         "series": series,
         "coverage": coverage,
         "f1": f1,
+        "evidence_p1": evidence_p1,
         "n_evidence": len(quotes),
         "hit_rank": first_hit_rank(quotes, passages),
         "citation_precision": citation_precision(cited, quotes) if answerable else None,
@@ -187,6 +197,15 @@ def _check_output(output: Any) -> None:
         raise ValueError(f"answer_fn output lacks {', '.join(missing) or 'timings_ms.total'}")
 
 
+def answered_history(questions: Sequence[str], answer_fn: Callable[..., dict]) -> list[dict]:
+    """The earlier questions of a conversation asked in order, each in its own conversation, as the
+    chat asks them: a follow-up may refer to what was answered ("它完成了吗？"), not only to what was asked."""
+    answers: list[dict] = []
+    for question in questions:
+        answers.append({"question": question, **(answer_fn(question, history=list(answers)) if answers else answer_fn(question))})
+    return answers
+
+
 def _run_one(item: dict, answer_fn: Callable[..., dict]) -> dict:
     """Ask one question (with its conversation, for a follow-up); a raising system is recorded as an empty, wrong answer.
 
@@ -196,7 +215,10 @@ def _run_one(item: dict, answer_fn: Callable[..., dict]) -> dict:
     start = time.perf_counter()
     try:
         history = item.get("history")
-        output = answer_fn(item["question"], history=history) if history else answer_fn(item["question"])
+        if history:
+            output = answer_fn(item["question"], history=answered_history(history, answer_fn))
+        else:
+            output = answer_fn(item["question"])
         _check_output(output)
     except Exception as exc:  # whatever the system under test raises is recorded, not fatal
         elapsed = (time.perf_counter() - start) * 1000
@@ -220,6 +242,8 @@ def summarize(records: Sequence[dict]) -> dict[str, float | int | None]:
         "n_unanswerable": len(records) - len(answerable),
         "n_errors": sum(r["error"] is not None for r in records),
         "accuracy": mean_of(float(r["correct"]) for r in records),
+        "evidence_p1": mean_of(float(r["evidence_p1"]) for r in records if r.get("evidence_p1") is not None),
+        "evidence_gap": _evidence_gap(records),
         "hit_at_1": hit_at_k(ranks, 1),
         "hit_at_5": hit_at_k(ranks, 5),
         "hit_at_10": hit_at_k(ranks, 10),
@@ -256,6 +280,19 @@ def reader_totals(records: Sequence[dict]) -> dict[str, int]:
     }
 
 
+def _evidence_gap(records: Sequence[dict]) -> float | None:
+    """Evidence P@1 minus answer accuracy, over the same items (answerable, with gold evidence)."""
+    scored = [r for r in records if r.get("evidence_p1") is not None]
+    if not scored:
+        return None
+    return mean_of(float(r["evidence_p1"]) for r in scored) - mean_of(float(r["correct"]) for r in scored)  # type: ignore[operator]
+
+
+def evidence_right_answer_wrong(records: Sequence[dict]) -> list[dict]:
+    """Items whose first citation holds the gold evidence but whose answer is wrong: the loss after retrieval."""
+    return [r for r in records if r.get("evidence_p1") and not r["correct"]]
+
+
 def _answerable(record: dict) -> bool:
     """Records of runs saved before trend items existed say it by their type only."""
     return record.get("answerable", record["type"] != "unanswerable")
@@ -281,8 +318,8 @@ def _type_order(kind: str) -> tuple[int, str]:
 def evaluate(items: list[dict], answer_fn: Callable[..., dict], progress: bool = True) -> dict:
     """Ask every question through ``answer_fn`` (the chat's code path) and score it.
 
-    ``answer_fn(question)`` returns the JSON contract; for a follow-up item it is
-    called as ``answer_fn(question, history=[earlier questions])``.  Returns
+    ``answer_fn(question, history=[…])`` returns the JSON contract; a follow-up item's earlier
+    questions are answered first and passed as their answers (:func:`answered_history`).  Returns
     ``{"totals", "by_type", "by_form", "by_document", "items"}``; documents are the
     items' evidence files (``"none"`` for items without evidence), forms how the
     question is typed (``"plain"`` when the item does not say).

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +27,8 @@ TUNING_SETS = ("dev_qa", "project_qa", "blind_tune", "series_qa")  # the check h
 COLUMNS = (
     "n",
     "accuracy",
+    "evidence_p1",
+    "evidence_gap",
     "hit_at_5",
     "citation_precision",
     "abstention_accuracy",
@@ -52,6 +55,60 @@ def run_suite(assistant: object, sets: Sequence[str], modes: Sequence[str]) -> d
     return out
 
 
+INVARIANCE_DRAWS = 3  # conversations per question: three draws of three turns saw every failure mode of issue 26
+INVARIANCE_TURNS = 3  # unrelated questions asked before it
+INVARIANCE_SEED = 26
+
+
+def history_invariance(assistant: object, results: dict[str, dict], draws: int = INVARIANCE_DRAWS) -> dict[str, dict]:
+    """Per set: how often a self-contained question gets the same answer after unrelated turns as alone.
+
+    Every item without a history is asked after ``INVARIANCE_TURNS`` questions drawn (fixed seed)
+    from the other sets, answered first as the chat would (their answers are the history).
+    ``results`` are one mode's reports, whose answers are the questions asked alone.
+    Returns ``{set: {"n", "identical", "differences": [{id, question, history, alone, after}]}}``.
+    """
+    rng = random.Random(INVARIANCE_SEED)
+    ask = assistant.ask_json  # type: ignore[attr-defined]
+    pool = {name: [r["question"] for r in report["items"]] for name, report in results.items()}
+    answered: dict[str, dict] = {}
+
+    def answer(question: str) -> dict:
+        if question not in answered:
+            answered[question] = {"question": question, **ask(question)}
+        return answered[question]
+
+    out: dict[str, dict] = {}
+    for name, report in results.items():
+        others = [q for other, questions in pool.items() if other != name for q in questions]
+        items = [r for r in report["items"] if not r.get("history")]
+        same, differences = 0, []
+        for record in items:
+            for _ in range(draws):
+                history = [answer(q) for q in rng.sample(others, INVARIANCE_TURNS)]
+                after = ask(record["question"], history=history)["answer"]
+                if after == record["got"]:
+                    same += 1
+                else:
+                    differences.append(
+                        {
+                            "id": record["id"],
+                            "question": record["question"],
+                            "history": [h["question"] for h in history],
+                            "alone": record["got"],
+                            "after": after,
+                        }
+                    )
+        total = len(items) * draws
+        out[name] = {"n": total, "identical": same / total if total else None, "differences": differences}
+    return out
+
+
+def invariance_table(invariance: dict[str, dict]) -> str:
+    rows = [[name, str(v["n"]), fmt("accuracy", v["identical"])] for name, v in invariance.items()]
+    return markdown_table(["set", "asked after unrelated turns", "identical to alone"], rows)
+
+
 def totals_table(results: dict[str, dict[str, dict]]) -> str:
     rows = [
         [mode, name, *(fmt(key, report["totals"].get(key)) for key in COLUMNS)]
@@ -73,11 +130,28 @@ def by_type_table(results: dict[str, dict[str, dict]], mode: str) -> str:
     return markdown_table(["type", *reports], rows)
 
 
+def by_form_table(results: dict[str, dict[str, dict]], mode: str) -> str:
+    """Accuracy by how the question is typed, for the sets that say it (follow-ups: pronoun, deictic, slot, …)."""
+    reports = {name: r for name, r in results[mode].items() if set(r["by_form"]) - {"plain"}}
+    forms = sorted({form for r in reports.values() for form in r["by_form"]})
+    rows = []
+    for form in forms:
+        cells = []
+        for report in reports.values():
+            group = report["by_form"].get(form)
+            cells.append(f"{fmt('accuracy', group['accuracy'])} ({group['n']})" if group else "–")
+        rows.append([form, *cells])
+    return markdown_table(["form", *reports], rows)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evaluation.suite", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default=",".join(DEFAULT_SETS), help="test-set names under testsets/")
     parser.add_argument("--modes", default="hybrid", help="retrieval modes, e.g. hybrid,keyword,dense")
     parser.add_argument("--json", type=Path, help="write the per-item reports here")
+    parser.add_argument(
+        "--no-invariance", action="store_true", help="skip the history-invariance check (issue 26; about 2 minutes)"
+    )
     return parser
 
 
@@ -90,13 +164,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from qa import load_assistant  # lazy: the tables above import without the system
 
-    results = run_suite(load_assistant(), sets, [m for m in args.modes.split(",") if m])
+    assistant = load_assistant()
+    results = run_suite(assistant, sets, [m for m in args.modes.split(",") if m])
     print(totals_table(results))
     for mode in results:
         print(f"\naccuracy by type ({mode}; n in brackets)\n")
         print(by_type_table(results, mode))
+        print(f"\naccuracy by form ({mode}; n in brackets)\n")
+        print(by_form_table(results, mode))
+    dump: dict = {"results": results}
+    if not args.no_invariance:
+        first = next(iter(results))
+        invariance = history_invariance(assistant, results[first])
+        print(f"\nhistory invariance ({first}): self-contained questions asked after unrelated turns\n")
+        print(invariance_table(invariance))
+        for name, v in invariance.items():
+            for d in v["differences"]:
+                print(f"- {name} {d['id']}: {d['question']} | after {d['history']}: {d['after'][:80]!r} vs alone {d['alone'][:80]!r}")
+        dump["invariance"] = invariance
     if args.json:
-        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
 

@@ -23,6 +23,7 @@ _TOPIC_YEAR = re.compile(r"\s*(?:预计|截至|到)?[,，]?\s*(?:19|20)\d{2}\s*�
 # A state at a point in time ("达到", "保持", "连冠", "位居") versus a total over a period ("累计", "五年来").
 _AS_OF_END = re.compile(r"达到|保持|连续|连冠|位居|稳居|居全市|排名|排在|成为|获评|被评为|荣获|(?:为|至|到)\s*\d")
 _CUMULATIVE = re.compile(r"累计|共计|合计|总计|累积|[一二三四五六七八九十两\d]年(?:来|间|中|内)|期间|以来")
+_AVERAGE = re.compile(r"年均|平均每年|年平均")
 
 
 def explicit_years(text: str) -> set[int]:
@@ -107,3 +108,36 @@ def year_fits(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Ch
         return True
     as_of_end = _AS_OF_END.search(sentence.text) and not _CUMULATIVE.search(sentence.text)
     return len(wanted) == 1 and max(period) in wanted and bool(as_of_end)
+
+
+def year_contradicts(asked: tuple[int, ...], chunk_text: str, sentence: Span, chunk: Chunk, doc: DocMeta) -> bool:
+    """Whether a sentence positively speaks of other years than the asked ones.
+
+    The only ground on which a year check may refuse: the sentence states another year for
+    its fact, or its place in the document (section, report) speaks of no period that holds
+    an asked year.  A review of several years that contains the asked one does not contradict
+    it; :func:`year_fits` only prefers sentences that speak of the asked year alone.
+    """
+    if not asked:
+        return False
+    wanted = set(asked)
+    own = sentence_years(chunk_text, sentence)
+    if own:
+        return not own & wanted
+    period = period_years(chunk, doc)
+    return bool(period) and not period & wanted
+
+
+def states_period_figure(text: str) -> bool:
+    """A total or an average over a period ("累计拆除…", "年均增长8%"): never one year's figure."""
+    return bool(_CUMULATIVE.search(text) or _AVERAGE.search(text))
+
+
+def period_label(chunk_text: str, sentence: Span, chunk: Chunk, doc: DocMeta) -> str:
+    """"2017年报告，所述为2012–2016年": the report and the wider period a sentence speaks of."""
+    years = sentence_years(chunk_text, sentence) or period_years(chunk, doc)
+    if not years:
+        return ""
+    lo, hi = min(years), max(years)
+    span = f"{lo}年" if lo == hi else f"{lo}–{hi}年"
+    return f"（{doc.year}年报告，所述为{span}）" if doc.year else f"（所述为{span}）"

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .evidence import is_plan_span, year_fits
+from .evidence import is_plan_span, period_label, states_period_figure, year_contradicts, year_fits
 from .match import Idf
 from .retrieve import Passage
 from .text import SEMICOLONS, Span, clauses, enumeration_items, has_figure_of, is_enumeration, sentences, spans
-from .understand import Question
+from .understand import ASKS_SPAN_FIGURE, Question
 from .weights import DEFAULT, Weights
 
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
@@ -27,6 +27,8 @@ _DONE = re.compile(
     r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
 )
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
+# A target revised during the year: "由年初设定的6%左右调整为正增长", "由年初预算439.55亿元调整为413.8亿元".
+_REVISED = re.compile(r"由[^，,。；;]{0,16}?\d[^，,。；;]{0,12}?调整为([^，,。；;(（]+)")
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME = re.compile(r"全区|西城|我区")
 _ELSEWHERE = re.compile(r"北京市(?!西城)")
@@ -48,6 +50,8 @@ class Draft:
     claims: tuple[Claim, ...]
     support: float  # coverage of the best evidence, 0..1
     reason: str = ""  # why nothing was claimed
+    lead: str = ""  # said before the claims ("共4项：")
+    note: str = ""  # said after them ("（2017年报告，所述为2012–2016年）")
 
     @property
     def abstained(self) -> bool:
@@ -88,6 +92,9 @@ class Extractor:
         if not candidates:
             return Draft((), 0.0, "period")
         fitting = [c for c in candidates if _year_fits(q, c)]
+        of_the_year = bool(fitting)
+        if not fitting:  # no sentence of the asked year alone: one of a period holding it, labelled as such
+            fitting = [c for c in candidates if _may_stand_for_the_year(q, c)]
         if q.figure and fitting:  # only a sentence with the asked class of figure can answer
             fitting = [c for c in fitting if has_figure_of(c.sentence.text, q.figure)]
             if not fitting:
@@ -95,14 +102,15 @@ class Extractor:
         if not fitting:
             return Draft((), max(c.cover for c in candidates), "year")
         best, start, end, support = _best_answer(q, fitting, self)
-        if support < self.min_support:
-            return Draft((), support, "weak")
+        if support < self.min_support:  # what is close enough speaks of other years, or nothing is close
+            return Draft((), support, "weak" if of_the_year else "year")
         if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
             return Draft((), support, "place")
         if q.figure and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
             return Draft((), support, "indicator")  # a level where a rate is asked is a near miss, not an answer
         text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
-        return Draft((Claim(text, best.passage, start, start + len(text)),), support)
+        note = "" if _year_fits(q, best) else period_label(best.passage.chunk.text, best.sentence, best.passage.chunk, best.passage.doc)
+        return Draft((Claim(text, best.passage, start, start + len(text)),), support, note=note)
 
 
 def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[_Candidate, int, int, float]:
@@ -126,6 +134,20 @@ def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[
 
 def _year_fits(q: Question, c: _Candidate) -> bool:
     return year_fits(q.years, c.passage.chunk.text, c.sentence, c.passage.chunk, c.passage.doc)
+
+
+def _may_stand_for_the_year(q: Question, c: _Candidate) -> bool:
+    """A sentence of a wider period may answer for a year it holds, labelled as such, unless it
+    states another year, or (for a figure) a target where none is asked, or a total or average
+    over the period where one year's figure is asked (without these two limits, two unanswerable
+    questions of the tune half were answered with a plan's average rate and a three-year total)."""
+    if year_contradicts(q.years, c.passage.chunk.text, c.sentence, c.passage.chunk, c.passage.doc):
+        return False
+    if q.kind != "number":
+        return True
+    if c.plan and not q.wants_plan:
+        return False
+    return not states_period_figure(c.sentence.text) or bool(ASKS_SPAN_FIGURE.search(q.text)) or q.figure == "average_rate"
 
 
 def _period_allowed(q: Question, c: _Candidate) -> bool:
@@ -224,6 +246,8 @@ def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, in
 def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | None:
     """Lead unit / status questions answered from a task row's fields, when a row matches."""
     rows = [p for p in passages if p.chunk.fields.get("task")]
+    if q.row is not None:  # a follow-up about the row an earlier answer cited ("它完成了吗？")
+        rows = [p for p in rows if p.row == q.row] or rows
     if not rows:
         return None
     w = x.w
@@ -269,9 +293,16 @@ def status_verdict(status: str) -> str:
     done = _DONE.search(status) or re.search(r"完成|建成|完工|通车|投入使用", status)
     if _ONGOING.search(status):
         return "部分完成，其余仍在进行中" if done else "进行中"
-    if done and _EXCEEDED.search(status):
-        return "超额完成"
-    return "已完成" if done else ""
+    verdict = ("超额完成" if _EXCEEDED.search(status) else "已完成") if done else ""
+    return with_revision(verdict, status)
+
+
+def with_revision(verdict: str, status: str) -> str:
+    """已完成 against a target cut or raised during the year is not a plain 已完成: the verdict says so."""
+    revised = _REVISED.search(status)
+    if not revised:
+        return verdict
+    return f"{verdict + '，' if verdict else ''}目标年内调整为{revised.group(1)}"
 
 
 def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
@@ -296,4 +327,6 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + x.max_chars)
     evidence = text[start:end]
     verdict = status_verdict(evidence)
+    if not _REVISED.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict
+        verdict = with_revision(verdict, status)
     return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)

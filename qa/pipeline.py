@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from index import Index, Settings, Statement, covered_years, load_embedder, load_index
+from index.indicators import base_value
 
 from .about import answer_about, report_question
+from .conversation import Resolved, Turn, resolve
 from .extract import Claim, Draft, Extractor
 from .guard import check_question
 from .match import Idf
+from .reader import EXTRACT_READER, MODEL_READER, ModelReader
 from .rerank import rerank
 from .retrieve import Passage, Retriever, docs_for_years
 from .series import (
@@ -33,8 +37,9 @@ from .series import (
     wants_targets,
 )
 from .spelling import Speller
+from .tasks import answer_table, matching, table_query, task_records
 from .text import NUMBER_RE
-from .understand import Question, analyse, asks_difference, corrected
+from .understand import Question, asks_difference, corrected
 from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
@@ -74,11 +79,17 @@ class Answer:
     passages: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     series: list[Series] = field(default_factory=list)  # a trend question: the asked series, then its growth
+    carried: str = ""  # what the conversation supplied ("沿用上一问的2013年"); "" when asked as if alone
+    reader: str = EXTRACT_READER  # who wrote the answer: 摘录, or 模型撰写·已核对 (qa.reader)
+    reader_note: str = ""  # one line: claims the checks dropped, or why the model's answer is not shown
+    checks: dict[str, int] = field(default_factory=dict)  # qa.reader.Reading.counts(); {} = no model asked
 
     def to_json(self) -> dict:
         """The public JSON contract shared by the CLI, the web API and the evaluation."""
         return {
             "question": self.question,
+            "rewritten": self.rewritten,
+            "carried": self.carried,
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [
@@ -107,7 +118,11 @@ class Answer:
             ],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
             "series": [series_json(s) for s in self.series],
-        }
+        } | ({"reader": {"name": self.reader, "note": self.reader_note, **self.checks}} if self.checks else {})
+
+
+# An earlier turn of a conversation: its question, or its answer (an Answer or the JSON of one).
+HistoryItem = str | dict | Answer
 
 
 class Assistant:
@@ -119,29 +134,66 @@ class Assistant:
         self.idf = Idf((c.text for c in index.chunks), weights)
         self.extractor = Extractor(self.idf, settings.min_support, settings.max_answer_chars, weights)
         self.speller = Speller.from_texts(c.text for c in index.chunks)
+        self.tasks = task_records(index)
+        self.model = ModelReader.from_settings(settings)  # None: no model configured (the default)
+        # A cited passage back to its row (a follow-up's referent, from an earlier answer's JSON).
+        self._rows_by_text = {(index.docs[c.doc_id].file, c.text): i for i, c in enumerate(index.chunks)}
 
     @classmethod
     def load(cls, settings: Settings | None = None, weights: Weights = DEFAULT) -> Assistant:
         settings = settings or Settings.from_env()
         return cls(load_index(settings), settings, weights)
 
-    def understand(self, question: str, history: list[str] | None = None) -> Question:
+    def understand(self, question: str, history: Sequence[HistoryItem] | None = None) -> Question:
         """The question as understood, in its conversation, with typos of report terms corrected."""
-        context = None
-        for previous in history or []:
-            context = analyse(previous, context)
-        return corrected(analyse(question, context), self.speller)
+        return self.resolve(question, history).question
+
+    def resolve(self, question: str, history: Sequence[HistoryItem] | None = None) -> Resolved:
+        """The question in its conversation (:mod:`qa.conversation`), and what it took from it."""
+        found = resolve(question, self.turns(history or []))
+        return replace(found, question=corrected(found.question, self.speller))
+
+    def turns(self, history: Sequence[HistoryItem]) -> list[Turn]:
+        """Earlier turns as the conversation rule reads them.
+
+        An item is an earlier question (a string, resolved here in its own conversation) or an
+        earlier answer (an :class:`Answer` or its JSON): its rewritten question and the task row
+        its first citation holds, so "它" can mean what was answered.
+        """
+        turns: list[Turn] = []
+        for item in list(history)[-_HISTORY:]:
+            if isinstance(item, Answer):
+                item = item.to_json()
+            if isinstance(item, str):
+                text, citations = item, []
+            elif isinstance(item, dict) and isinstance(item.get("question"), str):
+                text, citations = item.get("rewritten") or item["question"], item.get("citations") or []
+            else:
+                continue
+            text = text[: self.settings.max_question_chars]
+            if not text.strip():
+                continue
+            q = resolve(text, turns).question
+            row = next((r for r in map(self._row_of_citation, citations) if r is not None), None)
+            task = self.index.chunks[row].fields.get("task", "") if row is not None else ""
+            turns.append(Turn(q, row if task else None, task))
+        return turns
+
+    def _row_of_citation(self, citation: object) -> int | None:
+        if not isinstance(citation, dict):
+            return None
+        return self._rows_by_text.get((citation.get("source"), citation.get("text")))
 
     def ask(
         self,
         question: str,
-        history: list[str] | None = None,
+        history: Sequence[HistoryItem] | None = None,
         years: tuple[int, ...] | None = None,
         doc_ids: list[str] | None = None,
         mode: str | None = None,
         k: int | None = None,
     ) -> Answer:
-        """Answer one question; ``history`` holds earlier questions of the conversation.
+        """Answer one question; ``history`` holds the earlier turns (questions or answers, oldest first).
 
         Raises :class:`~qa.guard.BadQuestion` (a message for the user) for input with nothing to answer.
         """
@@ -149,24 +201,34 @@ class Assistant:
         mode = mode or self.settings.retrieval_mode
         k = k or self.settings.top_k
         question, notice = check_question(question, self.settings.max_question_chars)
-        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-_HISTORY:]
-        q = self.understand(question, [h[: self.settings.max_question_chars] for h in history])
+        found = self.resolve(question, history)
+        q = found.question
         if years:
             q, conflict = _apply_year_filter(q, tuple(years))
             notice += conflict
         if asks_series(q.text):
             answer = self._series(question, q, doc_ids, notice, t0)
             if answer is not None:
+                answer.carried = found.carried
                 return answer
         retrieve_ms = 0.0
         drafts: list[tuple[Question, Draft]] = []
         shown: dict[int, Passage] = {}  # by row: a passage found for two sides is shown once
         about = report_question(q, self.index, doc_ids)
+        table = table_query(q, self.tasks) if about is None else None
         if about is not None:  # who delivered a report, when, where: its cover lines, not a search
             draft = answer_about(about, self.index, self.retriever.rows_of)
             drafts.append((q, draft))
             shown.update((c.passage.row, c.passage) for c in draft.claims)
             sides: list[Question] = []
+        elif table is not None:  # every row a unit leads, or of a status: the records, not one sentence
+            allowed = docs_for_years(self.index, q.years) if q.years else None
+            if doc_ids is not None:
+                allowed = [d for d in (allowed or doc_ids) if d in doc_ids]
+            draft = answer_table(table, matching(table, self.tasks, allowed), self.index)
+            drafts.append((q, draft))
+            shown.update((c.passage.row, c.passage) for c in draft.claims)
+            sides = []
         else:
             sides = list(q.parts) if q.is_compound else [q]
         for side in sides:
@@ -191,6 +253,7 @@ class Assistant:
             citations=citations,
             passages=passages,
             timings_ms={"retrieve": retrieve_ms, "answer": total - retrieve_ms, "total": total},
+            carried=found.carried,
         )
 
     def _series(
@@ -283,6 +346,27 @@ class Assistant:
             end=min(st.end, chunk.end) - chunk.start,
         )
 
+    def ask_model(self, question: str, on_text: Callable[[str], None] | None = None, **kwargs: object) -> Answer:
+        """The configured model's answer, every claim checked against its passage (:mod:`qa.reader`).
+
+        The extractive answer is made first: it is the model's hint, and what is shown (with a
+        one-line note) when the model fails or none of its claims survives the checks.  Without a
+        model, or for a trend question (answered from the indicator statements), it is the answer.
+        ``on_text`` receives the checked text so far as the model writes.
+        """
+        answer = self.ask(question, **kwargs)  # type: ignore[arg-type]
+        if self.model is None or answer.series:
+            return answer
+        t0 = time.perf_counter()
+        reading = self.model.read(answer, self.index, self.idf, on_text)
+        model_ms = (time.perf_counter() - t0) * 1000
+        timings = {**answer.timings_ms, "model": model_ms, "total": answer.timings_ms["total"] + model_ms}
+        answer = replace(answer, reader_note=reading.note, checks=reading.counts(), timings_ms=timings)
+        if not reading.used:
+            return answer
+        citations = [_cite(n, claim) for n, claim in enumerate(reading.evidence, 1)]
+        return replace(answer, answer=reading.text, abstained=False, citations=citations, reader=MODEL_READER)
+
     def ask_json(self, question: str, **kwargs: object) -> dict:
         return self.ask(question, **kwargs).to_json()  # type: ignore[arg-type]
 
@@ -296,7 +380,13 @@ class Assistant:
             allowed = by_year if allowed is None else [d for d in allowed if d in by_year]
         words = [alt for alts in q.terms for alt in alts if alt not in q.text]
         query = " ".join([q.text, *words])
-        return self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
+        found = self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
+        if q.row is None:
+            return found
+        # a follow-up about the task row an earlier answer cited: that row first, whatever the search says
+        chunk = self.index.chunks[q.row]
+        referent = Passage(q.row, chunk, self.index.docs[chunk.doc_id], 1.0, 1)
+        return [referent, *(replace(p, rank=p.rank + 1) for p in found if p.row != q.row)]
 
 
 def _apply_year_filter(q: Question, years: tuple[int, ...]) -> tuple[Question, str]:
@@ -330,11 +420,14 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
     citations: list[Citation] = []
     segments: list[str] = []
     cited: set[tuple[int, int, int]] = set()
+    marks: list[int] = []  # the citation of each side's first figure
     for side, draft in drafts:
         label = _side_label(side, drafts) if len(drafts) > 1 else ""
         claims = [c for c in draft.claims if (c.passage.row, c.start, c.end) not in cited]
         if draft.claims and not claims:  # this side is answered by what an earlier side already said
             continue
+        if claims and not draft.abstained:
+            marks.append(len(citations) + 1)
         cited.update((c.passage.row, c.start, c.end) for c in claims)
         if draft.abstained:
             segments.append(f"{label + '：' if label else ''}{not_found(side, draft, index)}")
@@ -343,12 +436,12 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
         for claim in claims:
             citations.append(_cite(len(citations) + 1, claim))
             parts.append(f"{claim.text}[{len(citations)}]")
-        body = "；".join(parts)
+        body = draft.lead + "；".join(parts) + draft.note
         segments.append(f"{label}：{body}" if label and not body.startswith(label) else body)
     if not citations:
         return not_found(q, drafts[0][1], index) + _possibly_related_note(), []
     text = "；".join(segments) if len(segments) > 1 else segments[0]
-    diff = _difference(q, drafts)
+    diff = _difference(q, drafts, marks)
     if diff:
         text += f"。{diff}"
     return text, citations
@@ -375,6 +468,8 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
         covered = covered_years(index.docs.values())
         span = f"{covered[0]}–{covered[-1]}年中的部分年份" if covered else "任何年份"
         return f"现有报告中未找到{years}的相关内容（已收录的报告涉及{span}）"
+    if draft.reason == "table":
+        return "任务表中没有符合所问条件的任务"
     if draft.reason == "report_silent":
         return "该报告中没有写明所问的这一点（报告人、会议或日期）"
     if draft.reason == "indicator":
@@ -392,40 +487,48 @@ def _possibly_related_note() -> str:
     return "。下方列出的段落可能相关，仅供参考"
 
 
-def _difference(q: Question, drafts: list[tuple[Question, Draft]]) -> str:
-    """The difference of two sides' figures, when their units agree.
+def _difference(q: Question, drafts: list[tuple[Question, Draft]], marks: list[int]) -> str:
+    """The difference of two sides' figures, the later year's minus the earlier's, in one unit.
 
     Always for one indicator asked for two years (a comparison across years is
     what such a question is for); for other pairs of sides only when asked ("差多少").
+    Figures in 万元 and 亿元 are compared through their base value and the difference is
+    said in the larger unit; a difference of two rates is in percentage points; "几倍" adds the ratio.
+    ``marks`` are the citation numbers of the two sides' figures, cited with the result.
     """
-    if len(drafts) != 2:
+    if len(drafts) != 2 or len(marks) != 2:
         return ""
     (a_side, _), (b_side, _) = drafts
     across_years = bool(a_side.years and b_side.years and a_side.years != b_side.years and a_side.terms == b_side.terms)
     if not across_years and not asks_difference(q.text):
         return ""
     values = []
-    for _, draft in drafts:
-        if draft.abstained:
-            return ""
-        m = _NUM_UNIT.search(draft.claims[0].text)
+    for side, draft in drafts:
+        m = _NUM_UNIT.search(draft.claims[0].text) if draft.claims and not draft.abstained else None
         if not m:
             return ""
-        values.append((float(m.group(1).replace(",", "")), m.group(2)))
-    (a, ua), (b, ub) = values
-    if ua != ub:
+        value, unit = float(m.group(1).replace(",", "")), m.group(2)
+        values.append((side, *base_value(value, unit), unit))
+    if all(v[0].years for v in values) and max(values[0][0].years) > max(values[1][0].years):
+        values.reverse()
+        marks = marks[::-1]
+    (early, a, base, ua), (late, b, other_base, ub) = values
+    if base != other_base:
         return ""
-    diff = round(b - a, 4)
-    size = abs(diff)
-    shown = int(size) if size == int(size) else size
-    unit = "个百分点" if ua == "%" else ua  # a difference of two rates is in percentage points
-    if diff == 0:
-        return "两者相同（由[1][2]计算）"
-    verb = ("上升" if diff > 0 else "下降") if ua == "%" else ("增加" if diff > 0 else "减少")
-    first, second = _label(a_side), _label(b_side)
+    shown_unit = max((ua, ub), key=lambda u: base_value(1, u)[0])
+    scale = base_value(1, shown_unit)[0]
+    size = round(abs(b - a) / scale, 4)
+    shown = str(int(size)) if size == int(size) else str(size)
+    unit = "个百分点" if base == "%" else shown_unit  # a difference of two rates is in percentage points
+    source = f"（由[{marks[0]}][{marks[1]}]计算）"
+    ratio = f"，是前者的{b / a:.2f}倍" if a and re.search(r"几倍|多少倍|翻了", q.text) else ""
+    if b == a:
+        return f"两者相同{source}"
+    verb = ("上升" if b > a else "下降") if base == "%" else ("增加" if b > a else "减少")
+    first, second = _label(early), _label(late)
     if first and second and first != second:
-        return f"{second}比{first}{verb}{shown}{unit}（由[1][2]计算）"
-    return f"两者相差{shown}{unit}（由[1][2]计算）"
+        return f"{second}比{first}{verb}{shown}{unit}{ratio}{source}"
+    return f"两者相差{shown}{unit}{ratio}{source}"
 
 
 def series_json(series: Series) -> dict:

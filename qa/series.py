@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from index import Index, Statement
 from index.indicators import ACTUAL_KINDS, base_value
 
-from .understand import asks_difference
+from .understand import ASKS_SPAN_FIGURE, asks_change_between_ends, asks_difference
 
 # How questions name the normalised indicators (index.indicators.CANONICAL), besides their own names.
 QUESTION_NAMES: dict[str, str] = {
@@ -48,8 +48,6 @@ _ASKS_SERIES = re.compile(
     r"历年|这几年|近几年|这些年|逐年|每年|每一年|各年|历次|变化|趋势|走势|变动|(?:19|20)\d{2}\s*年?\s*(?:以来|至今)|"
     r"从\s*(?:19|20)\d{2}\s*年?\s*(?:到|至)\s*(?:19|20)\d{2}"
 )
-# A total over the period ("2004到2006年累计完成…多少") is one figure, not a series.
-_ASKS_TOTAL = re.compile(r"累计|一共|总共|合计|共计|总计|这[两三四五六七八九十]年")
 # A rate, not a level: "增速", "每年增长多少", "增长目标"; "涨到多少" asks the level reached.
 _ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|降幅|(?:增长|下降|提高)(?![到至])")
 _ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
@@ -104,7 +102,7 @@ def asks_series(text: str) -> bool:
     Not a period total, and not a comparison of two years ("2013年和2019年比变化多少"): those
     are answered as one figure, or as two sides with their difference.
     """
-    if not _ASKS_SERIES.search(text) or _ASKS_TOTAL.search(text):
+    if not _ASKS_SERIES.search(text) or ASKS_SPAN_FIGURE.search(text) or asks_change_between_ends(text):
         return False
     named = set(re.findall(r"(?:19|20)\d{2}", text))
     spans = re.search(r"到|至|以来|[—\-－~～–]", text)

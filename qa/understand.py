@@ -28,11 +28,25 @@ _COMPARED_TO_RE = re.compile(r"(?:比|较|相比|比起)\s*(?:19|20)\d{2}\s*年"
 # A year typed without 年 in a search-box query ("2019 西城区 三级税收"): four digits 19xx/20xx
 # that are not followed by another digit, a decimal point, a unit or a measure word.
 _BARE_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%％年月日号万亿千百元个座处家条所项次户人名件套辆张部场块公里米吨倍岁天])")
+# Durations ("三年里", "一年") and years relative to another ("上一年") are times, not topics.
 _TIME_WORDS = re.compile(
+    r"[一二两三四五六七八九十几]+年(?:里|来|间|中|内)?|上一年|上年|前一年|本年|"
     r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年"
 )
-_SHORT_YEAR_RE = re.compile(r"(?<![\d.])([0-2]\d)\s*年(?!代)")
+# "13年", "20年跟19年比": two digits before 年 name a year of this century, unless they measure
+# a length of time ("近10年", "连续10年", "第10年", "10年来", "10年间", "10年以上", "10年代").
+_SHORT_YEAR_RE = re.compile(
+    r"(?<![\d.])(?<!近)(?<!过去)(?<!未来)(?<!今后)(?<!连续)(?<!第)(?<!用)(?<!这)([0-2]\d)\s*年(?!代|来|间|内|以|多|左右|时间)"
+)
 _FOLLOW_UP_RE = re.compile(r"^(那|那么|那在|还有|再问|那要是)?.{0,12}(呢|怎么样|如何)[？?]?$")
+# Words that point back instead of naming.  A thing: "它", "这项任务", "该项目", a bare "这项";
+# a report: "那份报告"; a time: "那年", "同期".  A question holding one takes that slot from the
+# conversation; without one, it names its own subject or lacks none.
+THING_DEIXIS = re.compile(
+    r"它们?|(?:这|那|该|此)一?(?:项|个|件|条)?(?:任务|工作|项目|工程|指标|事情|事)|(?:这|那|该|此)(?:项|个|件|条)(?!报告|文件|年|份)"
+)
+REPORT_DEIXIS = re.compile(r"(?:这|那|该|此)一?(?:份|个|篇)?(?:报告|文件)")
+TIME_DEIXIS = re.compile(r"那一?年|当年|同年|这一年|那时|同期|同一年")
 
 KINDS = ("unit", "status", "list", "number", "fact")
 _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -62,7 +76,7 @@ _FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "rate",
         re.compile(
-            r"增速|增幅|增长率|降幅|涨幅|下降率|降低率|百分之几|几个百分点|年均增长|增长目标|"
+            r"增速|增幅|增长率|降幅|涨幅|下降率|降低率|百分之几|几个百分点|年均(?:增长|递增)|增长目标|"
             r"(?:增长|下降|提高|降低|减少)了?(?:多少|几)(?![亿万元个座处家条所项人户件名张辆])"
         ),
     ),
@@ -90,7 +104,7 @@ def figure_asked(text: str) -> str:
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
-    r"请问|[多少高低]了多少|(?:是|有)?(?:多少|几)(?!乎)(?:人次|个|座|处|家|条|所|项|次|位|倍|人|户|件|名|张|部)?|"
+    r"请问|哪一?天|何时|几月几[日号]|[多少高低]了多少|(?:是|有)?(?:多少|几)(?!乎)(?:人次|个|座|处|家|条|所|项|次|位|倍|人|户|件|名|张|部)?|"
     r"是什么|什么|叫什么|是啥|啥|哪些|哪个|哪几|哪两|哪三|哪[一二三四五六七八九十]|哪|"
     r"吗|呢|了|的|是|有|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|这块|这事|这项|这方面|"
     r"西城区|西城|我区|全区|区里|当年|那年|那一年|这一年|去年|今年|年度|全年"
@@ -120,6 +134,7 @@ class Question:
     count: int | None = None  # how many items a list question expects ("三大…是哪些", "哪四个")
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
+    row: int | None = None  # the task row a follow-up refers to ("它完成了吗？"), from the conversation
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
 
     @property
@@ -132,7 +147,7 @@ def parse_doc_years(text: str) -> tuple[int, ...]:
 
 
 def parse_years(text: str) -> tuple[int, ...]:
-    text = _COMPARED_TO_RE.sub(" ", _DOC_REF_RE.sub(" ", text))
+    text = _COMPARED_TO_RE.sub(" ", _DOC_REF_RE.sub(" ", with_year_marks(text)))
     years: set[int] = set()
     for m in _PLAN_RE.finditer(text):
         first = 1981 + 5 * (_CN_DIGIT[m.group(1)] + 10 - 6)
@@ -150,8 +165,6 @@ def parse_years(text: str) -> tuple[int, ...]:
             years.update(range(lo, hi + 1))
     rest = _RANGE_RE.sub(" ", rest)
     years.update(int(y) for y in _YEAR_RE.findall(rest))
-    rest = _YEAR_RE.sub(" ", rest)
-    years.update(2000 + int(y) for y in _SHORT_YEAR_RE.findall(rest))
     return tuple(sorted(years))
 
 
@@ -172,14 +185,19 @@ def classify(text: str) -> str:
 # What is not a question's topic, masked in this order: longer time expressions before the
 # years inside them, document references before the years they contain, intent words
 # ("牵头单位") before the question words inside them ("单位" is not, "哪个" is).
+# Words that open a turn of a conversation ("那三级税收呢？"), not part of its topic.
+_DISCOURSE = re.compile(r"^(?:那么|那|还有|另外|再问一下|再问)")
 _NOT_TOPIC: tuple[re.Pattern[str], ...] = (
+    REPORT_DEIXIS,
+    THING_DEIXIS,
+    TIME_DEIXIS,
+    _DISCOURSE,
     _DOC_REF_RE,
     _COMPARED_TO_RE,
     _TIME_WORDS,
     _PLAN_RE,
     _RANGE_RE,
     _YEAR_RE,
-    _SHORT_YEAR_RE,
     _INTENT_WORDS,
     _QUESTION_WORDS,
 )
@@ -241,8 +259,9 @@ def _english_phrases_in_place(text: str) -> str:
 
 
 def with_year_marks(text: str) -> str:
-    """Bare years get their 年, so every later stage reads one form ("2019 三级税收" -> "2019年 三级税收")."""
-    return _BARE_YEAR_RE.sub(r"\1年", text)
+    """Every year in one form, so every later stage reads "2019年": bare years get their 年
+    ("2019 三级税收" -> "2019年 三级税收"), two-digit years their century ("13年" -> "2013年")."""
+    return _SHORT_YEAR_RE.sub(r"20\1年", _BARE_YEAR_RE.sub(r"\1年", text))
 
 
 def analyse(text: str, context: Question | None = None) -> Question:
@@ -293,27 +312,76 @@ def corrected(q: Question, speller: Speller) -> Question:
     return replace(q, text=text, terms=tuple(terms), parts=parts)
 
 
+def missing_slots(text: str) -> frozenset[str]:
+    """What a question leaves to its conversation; empty when it stands on its own.
+
+    The rule: a question that names its own subject (content words, or a report it names) and
+    points back with no deictic word takes nothing from earlier turns.  Otherwise it lacks
+
+    - ``subject``: it names nothing ("那2013年呢？", "牵头单位是谁？"), only an aspect of a subject
+      ("增速呢？"), or points at a thing ("它完成了吗？", "这项任务…");
+    - ``ask``: it names a new subject but not what is asked ("那三级税收呢？");
+    - ``year``: it points at a time ("那年", "同期") and names no year;
+    - ``report``: it points at a report ("那份报告是谁作的？").
+    """
+    return _missing(with_year_marks(from_english(normalise_question(text))))
+
+
+def _missing(text: str) -> frozenset[str]:
+    terms = content_terms(text)
+    slots: set[str] = set()
+    named = [alts for alts in terms if not _is_aspect(alts[0])]
+    if _points_back(THING_DEIXIS, text) or not (named or parse_doc_years(text)):
+        slots.add("subject")
+    elif _FOLLOW_UP_RE.match(text):
+        slots.add("ask")
+    if _points_back(TIME_DEIXIS, text) and not parse_years(text):
+        slots.add("year")
+    if _points_back(REPORT_DEIXIS, text) and not parse_doc_years(text):
+        slots.add("report")
+    return frozenset(slots)
+
+
+def _points_back(deixis: re.Pattern[str], text: str) -> bool:
+    """Whether a deictic word points at an earlier turn: it does unless the question itself names,
+    before it, what it stands for ("“金科新区”建设这项任务…", "APEC峰会那年…", "…网点，这事归谁管？")."""
+    return any(not content_terms(text[: m.start()]) for m in deixis.finditer(text))
+
+
+def _is_aspect(term: str) -> bool:
+    """A word naming a measure of some subject, not a subject ("增速", "比重", "年均增长")."""
+    return any(pattern.fullmatch(term) for _, pattern in _FIGURE_ASKED)
+
+
 def _analyse_one(text: str, context: Question | None) -> Question:
+    """One simple question; ``context`` (the earlier turn that has what it lacks) fills its missing slots only."""
+    missing = _missing(text) if context is not None else frozenset()
     years = parse_years(text)
     terms = content_terms(text)
-    kind = classify(text)
+    kind = own_kind = classify(text)
     wants_plan, wants_actual = bool(_PLAN_INTENT.search(text)), bool(_ACTUAL_INTENT.search(text))
-    elliptical = context is not None and (not terms or _FOLLOW_UP_RE.match(text) is not None)
-    if elliptical and context is not None and terms and not context.is_compound:
-        # "那三级税收呢？": a new topic replaces the previous one; its years and question stay.
+    doc_years = parse_doc_years(text)
+    row = None
+    if context is not None and "ask" in missing and not context.is_compound:
+        # "那三级税收呢？": a new topic in the previous question's frame; its years stay.
         text = _retopic(context, years, text)
         terms = content_terms(text)
         years = years or context.years
         kind = context.kind if kind == "fact" else kind
-    elif elliptical and context is not None:
-        # "那2013年呢？": the topic comes from the previous question, which is rewritten.
-        text = _rewrite(context.text, years, text)
-        terms = tuple(dict.fromkeys(terms + context.terms))
+    elif context is not None and missing & {"subject", "ask"}:
+        # "那2013年呢？", "它的牵头单位是谁？": the subject comes from the earlier turn.
+        text = _resubject(context, years, text)
+        terms = tuple(dict.fromkeys(content_terms(text) + context.terms))
         years = years or context.years
         kind = context.kind if kind == "fact" else kind
-    elif context is not None and not years and _refers_back(text):
+        row = context.row
+        doc_years = doc_years or context.doc_years
+    if context is not None and "year" in missing and not years:
         years = context.years
-    doc_years = parse_doc_years(text) or (context.doc_years if context else ())
+    if context is not None and "report" in missing and not doc_years:
+        doc_years = context.doc_years
+    if row is not None:  # a task row asked neither who leads it nor what it planned is asked how it went
+        kind = own_kind if own_kind in ("unit", "list") or wants_plan else "status"
     if doc_years and not years:  # "2014年的报告里说上一年…": years relative to the named report
         years = _relative_years(text, doc_years)
     return Question(
@@ -327,14 +395,39 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         count=items_asked(text) if kind == "list" else None,
         other_places=tuple(p for p in OTHER_PLACES if p in text),
         doc_years=doc_years,
+        row=row,
     )
+
+
+def _resubject(context: Question, years: tuple[int, ...], follow_up: str) -> str:
+    """The follow-up about the earlier turn's subject: the deictic word replaced by that subject's
+    name ("它的增速" -> "地区生产总值的增速"), else the earlier question asked again for the new years
+    or with the follow-up appended."""
+    follow_up = _DISCOURSE.sub("", follow_up)
+    if context.doc_years and not context.terms and not parse_doc_years(follow_up):  # "哪天作的？" after a report
+        return "、".join(f"{y}年" for y in context.doc_years) + "报告" + REPORT_DEIXIS.sub("", follow_up)
+    deixis = THING_DEIXIS.search(follow_up)
+    name = context.text if context.row is not None else (context.terms[0][0] if context.terms else "")
+    if deixis and name:
+        text = follow_up[: deixis.start()] + name + follow_up[deixis.end() :]
+        return text if years or parse_years(text) or not context.years else _year_label(context.years) + text
+    if _FOLLOW_UP_RE.match(follow_up) and not years and context.terms and context.row is None:
+        aspect = _FOLLOW_UP_FRAME.sub("", follow_up).strip()
+        head = context.terms[0][0]
+        if aspect and head in context.text:  # "增速呢？": the aspect of the same subject
+            return context.text.replace(head, head + aspect, 1)
+    return _rewrite(context.text, years, follow_up)
+
+
+def _year_label(years: tuple[int, ...]) -> str:
+    return f"{years[0]}年" if len(years) == 1 else f"{years[0]}到{years[-1]}年"
 
 
 def _rewrite(previous: str, years: tuple[int, ...], follow_up: str) -> str:
     """The previous question asked again for the follow-up's years (or with the follow-up appended)."""
     if not years:
         return f"{previous.rstrip('？?')}，{follow_up}"
-    label = f"{years[0]}年" if len(years) == 1 else f"{years[0]}到{years[-1]}年"
+    label = _year_label(years)
     stripped, n = _YEAR_RE.subn("", _RANGE_RE.sub("", _PLAN_RE.sub("", previous)))
     if n == 0 and stripped == previous:
         return f"{label}{previous}"
@@ -355,6 +448,23 @@ _DIFFERENCE_ASKED = re.compile(
 def asks_difference(text: str) -> bool:
     """Whether a comparison question asks how its sides differ ("差多少", "是升了还是降了", "哪个更高")."""
     return _DIFFERENCE_ASKED.search(text) is not None
+
+
+# A total over the span ("2004到2006年累计完成…多少"): one figure, not two ends or a series.
+ASKS_SPAN_FIGURE = re.compile(r"累计|一共|总共|合计|共计|总计|这[两三四五六七八九十]年")
+
+
+def asks_change_between_ends(text: str) -> bool:
+    """"从2013年到2019年涨了多少", "2005到2019年翻了几倍": the change from a range's first year to its last.
+
+    A range with a difference asked, other than "变化" alone (the range's 变化 is its
+    series), and not a figure for the span as a whole.
+    """
+    return bool(
+        _RANGE_RE.search(text)
+        and (asks_difference(text.replace("变化", "")) or re.search(r"几倍|多少倍|翻了", text))
+        and not ASKS_SPAN_FIGURE.search(text)
+    )
 # Verbs that end a content piece ("停车位新增"): the predicate a follow-up keeps when it changes the topic.
 _PREDICATE_TAIL = re.compile(r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$")
 _ASK_TAIL = re.compile(r"(?:是|有|为|了|的)*(?:多少|几|什么|哪|吗|如何|怎么样|是否).*$")
@@ -364,7 +474,7 @@ _FOLLOW_UP_FRAME = re.compile(r"^(?:那么|那在|那要是|那|还有|再问)|(
 def _retopic(context: Question, years: tuple[int, ...], follow_up: str) -> str:
     """One clean question: the previous one with its topic (its first content piece) replaced, and its year if a new one is given."""
     topic = _FOLLOW_UP_FRAME.sub("", follow_up).strip()
-    for pattern in (_RANGE_RE, _YEAR_RE, _SHORT_YEAR_RE):
+    for pattern in (_RANGE_RE, _YEAR_RE):
         topic = pattern.sub("", topic)
     head = _PREDICATE_TAIL.sub("", context.terms[0][0]) if context.terms else ""
     if head and head in context.text:
@@ -388,15 +498,37 @@ def _relative_years(text: str, doc_years: tuple[int, ...]) -> tuple[int, ...]:
     return ()
 
 
-def _refers_back(text: str) -> bool:
-    return bool(re.search(r"那(一)?年|当年|同年|这一年|那时", text))
-
-
 def _only_asks_how_sides_compare(sentence: str) -> bool:
     """A sentence with no topic, year or plan/actual intent of its own ("增加了多少？", "哪个更高？")."""
     if parse_years(sentence) or _PLAN_INTENT.search(sentence) or _ACTUAL_INTENT.search(sentence):
         return False
     return not content_terms(_CHANGE_WORDS.sub(" ", sentence))
+
+
+# Words joining the years of a comparison ("2013年和2019年", "20年跟19年比", "2019年比2013年").
+_SIDE_LINK = r"和|与|跟|同|及|、|对比|相比|比起|比|较"
+# What joined the years, left at the head's start once they are taken out ("与相比，…").
+_DANGLING_LINK = re.compile(rf"^[，,、\s]*(?:{_SIDE_LINK})?\s*(?:相比|对比|比较|比)?[，,、\s]*")
+
+
+def _sides_years(text: str) -> list[str]:
+    """The years a one-sentence comparison asks about, one side each, in the order typed.
+
+    Two or more years joined by a comparison word, or asked as a change between a
+    range's ends ("从2013年到2019年涨了多少").  The year after 比 counts as a side
+    ("2019年比2013年增加了多少"), except the year just before the other: "2019年比2018年增长了多少"
+    asks for the growth the report states for 2019, as reports state it against the year before.
+    """
+    if asks_change_between_ends(text):
+        m = _RANGE_RE.search(text)
+        return [m.group(1), m.group(2)] if m else []
+    if _RANGE_RE.search(text) or not re.search(rf"{_SIDE_LINK}|分别|各|差|变化", text):
+        return []
+    years = list(dict.fromkeys(_YEAR_RE.findall(text)))
+    compared = [re.search(r"\d{4}", m.group()).group() for m in _COMPARED_TO_RE.finditer(text)]
+    if len(years) == 2 and compared and abs(int(years[0]) - int(years[1])) == 1:
+        return []
+    return years if len(years) >= 2 else []
 
 
 def split_parts(text: str) -> list[str]:
@@ -411,13 +543,13 @@ def split_parts(text: str) -> list[str]:
     if len(sentences) > 1:
         return sentences
     text = sentences[0] if sentences else text
-    years = _YEAR_RE.findall(_COMPARED_TO_RE.sub(" ", text))
-    if len(years) >= 2 and not _RANGE_RE.search(text) and re.search(r"和|与|及|、|分别|各|对比|相比|差|变化|比", text):
+    years = _sides_years(text)
+    if len(years) >= 2:
         head = text
         for y in years:
-            head = re.sub(rf"{y}\s*年\s*(和|与|及|、)?", "", head, count=1)
-        head = head.lstrip("，,、 ")
-        return [f"{y}年{head}" for y in dict.fromkeys(years)]
+            head = re.sub(rf"{y}\s*年\s*(?:{_SIDE_LINK})?", "", head, count=1)
+        head = _DANGLING_LINK.sub("", head)
+        return [f"{y}年{head}" for y in years]
     for m in re.finditer(r"[，,；;]", text):
         left, right = text[: m.start()], text[m.end() :]
         if _ASKS.search(left) and _ASKS.search(right):  # "…计划增长多少，最后完成了多少？"

@@ -15,7 +15,7 @@ from qa import Assistant
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = {"question", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
+CONTRACT = {"question", "rewritten", "carried", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
 
 
 def run_qa(

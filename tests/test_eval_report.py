@@ -66,7 +66,7 @@ def _output(answer: str, passages: list[str], cited: list[str], total_ms: float,
         "answer": answer,
         "abstained": abstained,
         "citations": [
-            {"n": i, "source": "x.txt", "title": "", "year": "", "section": "", "text": t, "start": 0, "end": 1}
+            {"n": i, "source": "x.txt", "title": "", "year": "", "section": "", "text": t, "start": 0, "end": len(t)}
             for i, t in enumerate(cited, 1)
         ],
         "passages": [
@@ -95,6 +95,8 @@ EXPECTED_TOTALS = {
     "n_unanswerable": 2,
     "n_errors": 0,
     "accuracy": 3 / 6,  # n1, c1, u1
+    "evidence_p1": 2 / 4,  # the first citation shows the evidence for n1 and c1, not l1; f1 cites nothing
+    "evidence_gap": 2 / 4 - 2 / 4,  # over the same four: n1 and c1 right
     "hit_at_1": 1 / 4,  # ranks n1 2, l1 1, c1 3, f1 none
     "hit_at_5": 3 / 4,
     "hit_at_10": 3 / 4,
@@ -256,6 +258,9 @@ def test_load_floors_rejects_unknown_metrics(tmp_path: Path) -> None:
 
 
 class _CannedAssistant:
+    def __init__(self, settings: object = None) -> None:  # stands in for qa.load_assistant(settings)
+        self.settings = settings
+
     def ask_json(self, question: str) -> dict:
         return _system(CANNED)(question)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from answering import TABLE_DOC, idf, passage
 
+from index import DocMeta
 from qa.extract import Extractor, status_verdict
 from qa.understand import analyse
 from qa.weights import Weights
@@ -95,3 +96,23 @@ def test_status_verdicts() -> None:
     assert status_verdict("受疫情影响，活动推迟至明年举办") == "延期"
     assert status_verdict("经研究，该项目不再实施，予以终止") == "已终止"
     assert status_verdict("已完成，建成15处，超额完成全年任务") == "超额完成"
+
+
+FIVE_YEARS = DocMeta(
+    doc_id="v", file="v.txt", title="某年政府工作报告", year=2031, years=(2026, 2027, 2028, 2029, 2030), plan_years=(2031,)
+)
+
+
+def test_a_review_of_several_years_answers_for_one_of_them_with_a_label() -> None:
+    p = passage("新建各类学校14所，新增学位8600个。", section=("一、过去五年工作回顾",), doc=FIVE_YEARS)
+    draft = _extractor().extract(analyse("2028年新增了多少学位？"), [p])
+    assert not draft.abstained and "8600个" in draft.claims[0].text
+    assert draft.note == "（2031年报告，所述为2026–2030年）"
+
+
+def test_a_period_total_or_another_year_is_still_no_answer_for_one_year() -> None:
+    total = passage("五年累计新增学位8600个。", section=("一、过去五年工作回顾",), doc=FIVE_YEARS)
+    assert _extractor().extract(analyse("2028年新增了多少学位？"), [total]).reason == "year"
+    stated = passage("2029年新增学位1800个。", section=("一、过去五年工作回顾",), doc=FIVE_YEARS)
+    assert _extractor().extract(analyse("2028年新增了多少学位？"), [stated]).abstained
+    assert _extractor().extract(analyse("2024年新增了多少学位？"), [total]).abstained  # no period holds 2024

@@ -86,7 +86,7 @@ def test_filters_restrict_the_sources(assistant) -> None:
 
 def test_json_contract(assistant) -> None:
     out = assistant.ask_json("2019年改造了多少座公厕？")
-    assert set(out) == {"question", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
+    assert set(out) == {"question", "rewritten", "carried", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
     assert set(out["citations"][0]) == {"n", "source", "title", "year", "section", "text", "start", "end"}
     assert set(out["passages"][0]) == {"rank", "source", "title", "section", "text", "score"}
     assert [p["rank"] for p in out["passages"]] == list(range(1, len(out["passages"]) + 1)) and len(
