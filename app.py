@@ -66,7 +66,7 @@ from web.throttle import AdminGate, token_problem
 
 STATIC = Path(__file__).resolve().parent / "web" / "static"
 TESTSET_EXAMPLE = STATIC / "testset-example.jsonl"  # the evaluation tab's downloadable example
-STREAM_DELAY_S = 0.03  # between streamed pieces of an answer
+STREAM_DELAY_S = 0.05  # between the streamed pieces of an answer: its 6 pieces (web.STREAM_STEPS) show in 0.3 s
 KEPT_TURNS = 30  # answers kept in the browser across a reload (each ~5-20 kB of sources; localStorage holds ~5 MB)
 SECONDS_PER_REPORT = 45  # first build on two busy cores: 218.8 s for the 5 bundled reports (597 passages)
 THEME = gr.themes.Soft(
@@ -148,18 +148,27 @@ class Handlers:
             return [gr.validate(False, str(exc)), *[gr.validate(True, "")] * len(context)]
         return [gr.validate(True, "")] * (1 + len(context))
 
-    def chat(self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str) -> Iterator[tuple]:
-        """Answer with earlier questions as context, streaming the text, then show its sources.
+    def chat(
+        self, question: str, messages: list[dict], turns: list[dict], year: str, doc: str, alone: bool = False
+    ) -> Iterator[tuple]:
+        """Answer in the conversation (the earlier answers, not only the questions), streaming the text, then its sources.
 
-        Only the first update empties the input box, so a next question typed meanwhile is kept.
+        ``alone``: asked as a new question, nothing taken from the conversation (作为新问题).  Only the
+        first update empties the input box, so a next question typed meanwhile is kept.  While the answer
+        streams, only the chat changes: every other output is left as the first update set it.
         """
         shown = web.question_markdown(question, self.settings.max_question_chars)
         messages = [*messages, {"role": "user", "content": shown}]
         panel = [t["sources"] for t in turns]
         wait = (gr.skip(),) * 3  # follow-ups, export and the browser's copy change with the finished answer only
-        yield "", [*messages, {"role": "assistant", "content": "正在检索报告原文…"}], turns, web.SEARCHING, *wait
+
+        def streamed_state(content: str) -> tuple:
+            # the panel is sent again as the same string: a skip would rebuild its component on every state
+            return gr.skip(), [*messages, {"role": "assistant", "content": content}], turns, web.SEARCHING, *wait
+
+        yield "", *streamed_state("正在检索报告原文…")[1:]
         context = {
-            "history": [t["question"] for t in turns],
+            "history": [] if alone else turns,  # each turn keeps its rewritten question and cited passages
             "years": (int(year),) if year else None,
             "doc_ids": [doc] if doc else None,
         }
@@ -169,15 +178,13 @@ class Handlers:
         else:  # a configured model's text streams as its claims pass the checks (qa.reader), then its answer
             for item in streamed(lambda on_text: assistant.ask_model(question, on_text=on_text, **context)):
                 if isinstance(item, str):
-                    partial = {"role": "assistant", "content": web.escape_markdown(item)}
-                    yield gr.skip(), [*messages, partial], turns, gr.skip(), *wait
+                    yield streamed_state(web.escape_markdown(item))
                 else:
                     answer = item
         key = uuid.uuid4().hex[:12]
         # a chart, or a model's answer (streamed as it was checked), is shown whole
         for shown in () if answer.series or answer.checks else web.stream_prefixes(answer.answer):
-            partial = {"role": "assistant", "content": web.answer_markdown(answer, shown, key)}
-            yield gr.skip(), [*messages, partial], turns, gr.skip(), *wait
+            yield streamed_state(web.answer_markdown(answer, shown, key))
             time.sleep(STREAM_DELAY_S)
         messages.append({"role": "assistant", "content": web.answer_markdown(answer, key=key)})
         sources = web.sources_html(answer, key, self.live.library, len(turns) + 1)
@@ -194,6 +201,13 @@ class Handlers:
             *self._extras(turns),
             _kept(messages, turns),
         )
+
+    def ask_alone(self, messages: list[dict], turns: list[dict], year: str, doc: str) -> Iterator[tuple]:
+        """作为新问题: the last question asked again with nothing taken from the conversation."""
+        if not turns:
+            yield (gr.skip(),) * 7
+            return
+        yield from self.chat(turns[-1]["question"], messages, turns, year, doc, alone=True)
 
     def _extras(self, turns: list[dict]) -> tuple:
         asks = turns[-1].get("follow_ups", []) if turns else []
@@ -246,10 +260,14 @@ class Handlers:
         except (TypeError, ValueError, KeyError):
             return self.live.library.report_view("", 0, 0)
 
-    def ask(self, question: str) -> dict:
-        """Answer one question; returns the JSON of `python -m qa ask --json`."""
-        try:
-            return self.live.assistant.ask_model(question).to_json()  # the extractive answer when no model is set
+    def ask(self, question: str, history: list | None = None) -> dict:
+        """Answer one question; returns the JSON of `python -m qa ask --json`.
+
+        ``history``: the earlier turns, oldest first, each an earlier question (a string) or an earlier
+        answer's JSON as this endpoint returned it, so a follow-up ("那它完成了吗？") finds what was answered.
+        """
+        try:  # the extractive answer when no model is set
+            return self.live.assistant.ask_model(question, history=history or []).to_json()
         except BadQuestion as exc:  # the message is the answer; a traceback in the server log would be noise
             raise gr.Error(str(exc), print_exception=False, title="无法回答") from None
 
@@ -429,6 +447,7 @@ class ChatTab:
     year: gr.Dropdown
     doc: gr.Dropdown
     new: gr.Button
+    anew: gr.Button
     examples: gr.Dataset
     followups: gr.Dataset
     export: gr.DownloadButton
@@ -479,6 +498,9 @@ def chat_tab(h: Handlers, examples: list[str]) -> ChatTab:
                 year = gr.Dropdown(web.year_choices(index), value="", label="限定年份", min_width=120, container=False)
                 doc = gr.Dropdown(web.doc_choices(index), value="", label="限定报告", min_width=160, container=False)
                 new = gr.Button("新对话", scale=0, min_width=90)
+                anew = gr.Button(
+                    "作为新问题", scale=0, min_width=110
+                )  # the last question, asked without the conversation
                 export = gr.DownloadButton("导出对话", value=None, interactive=False, scale=0, min_width=100)
         with gr.Column(scale=2, min_width=320):
             samples = [[q] for q in examples]
@@ -512,6 +534,7 @@ def chat_tab(h: Handlers, examples: list[str]) -> ChatTab:
         year,
         doc,
         new,
+        anew,
         examples_,
         followups,
         export,
@@ -658,6 +681,13 @@ def wire_chat(h: Handlers, c: ChatTab) -> None:
         dataset.click(lambda sample: sample[0], inputs=dataset, outputs=c.box, api_visibility="private").then(
             h.chat, **chat, api_visibility="private"
         )
+    c.anew.click(
+        h.ask_alone,
+        inputs=[c.chatbot, c.turns, c.year, c.doc],
+        outputs=chat["outputs"],
+        show_progress="hidden",
+        api_visibility="private",
+    )
     c.box.change(None, inputs=c.box, js=COUNTER_JS % ((h.settings.max_question_chars,) * 3))
     cleared = [c.box, c.chatbot, c.turns, c.sources, c.followups, c.export, c.stored]
     c.new.click(h.new_conversation, outputs=cleared, api_visibility="private")

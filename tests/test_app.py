@@ -126,6 +126,15 @@ def test_follow_up_is_resolved_with_the_conversation(client: Client):
     assert "2014年西城区政府工作报告" in sources and "2013年" in sources
 
 
+def test_chat_carries_only_the_missing_slot_and_says_so(client: Client):
+    chat(client, "2014年的政府工作报告是谁作的？")
+    messages, _ = chat(client, "2016年和2013年的三级税收相比有什么变化？")
+    answer = text_of(messages[-1])  # self-contained: answered as if asked alone
+    assert "4725亿元" in answer and "3771.9亿元" in answer and "理解为" not in answer
+    messages, _ = chat(client, "那2019年呢？")
+    assert "（沿用上一问的" in text_of(messages[-1])  # the rewrite line says what was carried
+
+
 def test_a_new_session_has_no_earlier_context(client: Client):
     messages, _ = chat(client, "那2013年呢？")
     assert "理解为" not in text_of(messages[-1])
@@ -158,7 +167,10 @@ def test_votes_are_appended_to_the_feedback_log(client: Client, shared: tuple[Se
 
 def test_ask_endpoint_returns_the_cli_json_contract(client: Client, assistant: Assistant):
     result = client.predict("2019年社会消费品零售总额是多少？", api_name="/ask")
-    assert set(result) == {"question", "answer", "abstained", "citations", "passages", "timings_ms", "series"}
+    assert set(result) == {
+        *("question", "rewritten", "carried", "answer", "abstained"),
+        *("citations", "passages", "timings_ms", "series"),
+    }
     assert "1089" in result["answer"] and not result["abstained"]
     citation = result["citations"][0]
     assert set(citation) == {"n", "source", "title", "year", "section", "text", "start", "end"}
@@ -169,6 +181,15 @@ def test_ask_endpoint_returns_the_cli_json_contract(client: Client, assistant: A
     }
     with pytest.raises(AppError, match="问题是空的"):
         client.predict("  ", api_name="/ask")
+
+
+def test_ask_takes_earlier_answers_as_history(client: Client):
+    task = client.predict("2020年第七次全国人口普查工作由哪个单位牵头？", api_name="/ask")
+    follow = client.predict("那它完成了吗？", [task], api_name="/ask")  # 它: the task row that was answered
+    assert "人口普查" in follow["rewritten"] and "沿用上一问" in follow["carried"] and not follow["abstained"]
+    assert follow["citations"][0]["text"] == task["citations"][0]["text"]  # the same row, not another task
+    alone = client.predict("那它完成了吗？", api_name="/ask")
+    assert alone["carried"] == "" and "人口普查" not in alone["rewritten"]
 
 
 def test_parallel_questions_get_the_same_answers_as_one_by_one(client: Client):

@@ -385,6 +385,34 @@ def test_reload_keeps_the_conversation_and_new_conversation_clears_it(page: Page
     expect(page.locator('[data-testid="user"]')).to_have_count(0)
 
 
+def test_a_self_contained_question_after_an_unrelated_one_is_answered_as_if_alone(
+    page: Page, app_url: tuple[Settings, str]
+):
+    open_app(page, app_url[1])
+    ask(page, "2014年的政府工作报告是谁作的？")
+    ask(page, "2016年和2013年的三级税收相比有什么变化？")  # once answered "未找到2016年…" after the question above
+    answer = last_answer(page)
+    expect(answer).to_contain_text("4725亿元")
+    expect(answer).to_contain_text("3771.9亿元")
+    expect(answer).not_to_contain_text("理解为")  # nothing taken from the conversation
+
+
+def test_the_carried_slot_is_shown_and_can_be_dropped_with_one_click(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "2016年地区生产总值是多少？")
+    ask(page, "那2013年呢？")
+    expect(last_answer(page)).to_contain_text("理解为：2013年地区生产总值是多少？（沿用上一问的")
+    expect(last_answer(page)).to_contain_text("2800亿元")
+    done = answers(page).count()
+    page.get_by_role("button", name="作为新问题").click()  # the same text, asked without the conversation
+    expect(answers(page)).to_have_count(done + 1, timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator('[data-testid="user"]').last).to_have_text("那2013年呢？")
+    expect(last_answer(page)).not_to_contain_text("沿用上一问")
+    expect(last_answer(page)).not_to_contain_text("2800亿元")
+    page.get_by_role("button", name="新对话").click()  # and 新对话 still clears everything
+    expect(page.locator('[data-testid="bot"]')).to_have_count(0)
+
+
 def test_the_conversation_exports_as_markdown(page: Page, app_url: tuple[Settings, str]):
     open_app(page, app_url[1])
     ask(page, "2019年社会消费品零售总额是多少？")

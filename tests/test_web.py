@@ -136,8 +136,10 @@ def test_answer_markdown_shows_the_rewritten_follow_up():
         question="那2013年呢?",
         rewritten="2013年地区生产总值是多少?",
     )
-    assert web.rewritten_note(answer) == "理解为：2013年地区生产总值是多少?"
     assert web.answer_markdown(answer).startswith("*理解为：2013年地区生产总值是多少?*\n\n")
+    answer.carried = "沿用上一问的地区生产总值"
+    assert web.answer_markdown(answer).startswith("*理解为：2013年地区生产总值是多少?（沿用上一问的地区生产总值）*")
+    assert web.rewritten_note("2013年呢?", "2013年呢?", "") == ""  # asked as if alone: no line
 
 
 def test_partial_answer_has_no_source_line_yet():
@@ -147,10 +149,11 @@ def test_partial_answer_has_no_source_line_yet():
 
 def test_stream_prefixes_grow_to_the_answer_without_cutting_markers():
     text = "社会消费品零售总额预计实现1089亿元[1]；地区生产总值4500亿元[12]。"
-    prefixes = list(web.stream_prefixes(text, step=3))
+    prefixes = list(web.stream_prefixes(text))
     assert prefixes[-1] == text
     assert all(b.startswith(a) and len(b) > len(a) for a, b in itertools.pairwise(prefixes))
-    assert len(prefixes) > 5
+    assert len(prefixes) == web.STREAM_STEPS  # a few even pieces, whatever the length
+    assert len(list(web.stream_prefixes(text * 20))) == web.STREAM_STEPS and list(web.stream_prefixes("")) == []
     for p in prefixes:
         assert not re.search(r"\[\d*$", p)  # never ends inside "[12]"
 
