@@ -8,10 +8,10 @@
    set answered per retrieval mode through the chat's code path: hit@5 and accuracy per set, mode and store.
    The dense path is the same whatever the keyword mode, so dense is run once per store.
 2. Scale: synthetic passages (``bench.corpus``: real sentences recombined, vectors mixed from the real ones)
-   at each size, into FAISS (the embedded store) and into Milvus Lite through :func:`publish`: insert
-   throughput, query p50/p95 (the app's own ``dense_search``/``keyword_search`` calls, one query at a time),
-   memory (RSS growth of this process: Milvus Lite runs inside it, so its figure is server and replica
-   together; the replica's own share is measured apart by loading a second reader).
+   at each size, into FAISS (the embedded store) and, through :func:`publish`, into a ``milvus-lite server``
+   process as replicas would share it: insert throughput, query p50/p95 (the app's own ``dense_search`` /
+   ``keyword_search``, one query at a time), memory: the embedded store's growth of this process, the
+   server's resident and peak memory, and a replica's own growth, loaded in a process of its own.
 
 Writes ``milvus.json`` and ``milvus.md`` to ``--out`` (default ``.cache/bench``); progress on stderr.
 """
@@ -22,6 +22,10 @@ import argparse
 import functools
 import gc
 import json
+import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -33,7 +37,8 @@ import numpy as np
 from evaluation import evaluate, load_testset
 from evaluation.suite import DEFAULT_SETS, testset_path
 from index import Index, Settings, build_faiss, build_index, choose_index_type, load_embedder
-from index.milvus_store import KEYWORD_MODES, MilvusIndex, load, publish
+from index.config import ROOT
+from index.milvus_store import KEYWORD_MODES, MilvusIndex, MilvusUnavailable, connect, load, publish
 from index.store import load_embedded
 from qa import Assistant
 from qa.retrieve import MODES
@@ -54,6 +59,7 @@ from .corpus import (
 )
 
 CANDIDATES = 40  # what the app asks each retriever for (Settings.candidates)
+SERVER_START_S = 60.0  # a milvus-lite server answers within seconds; past this it is not coming up
 QUERIES = 100  # one-at-a-time queries timed per store and size: p95 over 100 samples is the 5th-slowest
 
 
@@ -88,6 +94,60 @@ def bench_retrieval(settings: Settings, sets: Sequence[str], keywords: Sequence[
 # ---------------------------------------------------------------- 2. scale
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, settings: Settings) -> tuple[subprocess.Popen, Settings]:
+    """A ``milvus-lite server`` process on a free port, and ``settings`` pointed at it once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(data_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    served = settings.replace(store="milvus", milvus_uri=f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + SERVER_START_S
+    while True:
+        try:
+            connect(served).close()
+            return process, served
+        except MilvusUnavailable:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise
+
+
+def _process_memory_gb(pid: int) -> dict[str, float]:
+    """Resident and peak resident memory of another process (Linux /proc)."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {
+        name: round(int(fields[key].split()[0]) * 1024 / GB, 3) for name, key in (("rss", "VmRSS"), ("peak", "VmHWM"))
+    }
+
+
+# A replica in a fresh process: its memory growth from loading the published index (after the imports).
+_REPLICA = (
+    "import json; from bench.corpus import rss_bytes, timed; from index import Settings; "
+    "from index.milvus_store import load; before = rss_bytes(); index, ms = timed(lambda: load(Settings.from_env())); "
+    "print(json.dumps({'passages': len(index), 'load_s': ms / 1000, 'rss_bytes': rss_bytes() - before}))"
+)
+
+
+def _replica(settings: Settings) -> dict[str, float]:
+    env = {"XQA_STORE": "milvus", "XQA_MILVUS_URI": settings.milvus_uri}
+    run = subprocess.run(
+        [sys.executable, "-c", _REPLICA], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if run.returncode:
+        raise RuntimeError(run.stderr.strip().splitlines()[-1])
+    probe = json.loads(run.stdout.strip().splitlines()[-1])
+    return {"load_s": round(probe["load_s"], 1), "rss_gb": round(probe["rss_bytes"] / GB, 3)}
+
+
 def _latency(search: Any, inputs: Sequence[Any]) -> dict[str, float]:
     return summarize([timed(lambda x=x: search(x, CANDIDATES))[1] for x in inputs])
 
@@ -118,25 +178,27 @@ def bench_scale_point(base: Index, settings: Settings, questions: Sequence[str],
     }
     del faiss_index, keyword
     gc.collect()
-    _log(f"scale {n}: Milvus Lite")
-    published = settings.replace(store="milvus", milvus_uri=str(tmp / f"scale-{n}.db"))
-    before = rss_bytes()
-    with PeakRss() as milvus_mem:
+    _log(f"scale {n}: milvus-lite server")
+    server, published = start_server(tmp / f"scale-{n}", settings)
+    try:
+        idle = _process_memory_gb(server.pid)["rss"]
         _, publish_ms = timed(lambda: publish(published, synthetic))
-    server_gb = (rss_bytes() - before) / GB
-    with PeakRss() as replica_mem:
-        replica, load_ms = timed(lambda: load(published))
-    assert isinstance(replica, MilvusIndex)
-    milvus = {
-        "index": kind,
-        "insert_per_s": round(n / (publish_ms / 1000), 1),
-        "dense": _latency(replica.dense_search, queries),
-        "keyword": _latency(replica.keyword_search, texts),
-        "server_rss_gb": round(server_gb, 3),
-        "publish_peak_rss_delta_gb": round(milvus_mem.delta / GB, 3),
-        "replica_load_s": round(load_ms / 1000, 1),
-        "replica_rss_gb": round(replica_mem.delta / GB, 3),
-    }
+        _log(f"scale {n}: published in {publish_ms / 1000:.0f} s; a replica loads")
+        replica_process = _replica(published)
+        replica = load(published)
+        assert isinstance(replica, MilvusIndex)
+        milvus = {
+            "index": kind,
+            "insert_per_s": round(n / (publish_ms / 1000), 1),
+            "dense": _latency(replica.dense_search, queries),
+            "keyword": _latency(replica.keyword_search, texts),
+            "server_gb": {"idle": idle, **_process_memory_gb(server.pid)},
+            "replica_load_s": replica_process["load_s"],
+            "replica_rss_gb": replica_process["rss_gb"],
+        }
+    finally:
+        server.kill()
+        server.wait()
     return {"passages": n, "embedded": embedded, "milvus": milvus}
 
 
@@ -176,7 +238,9 @@ def render(result: dict) -> str:
         for point in result["scale"]:
             for store in ("embedded", "milvus"):
                 s = point[store]
-                memory = s.get("rss_gb", s.get("server_rss_gb"))
+                memory = (
+                    s["rss_gb"] if store == "embedded" else "{rss} (peak {peak}, idle {idle})".format(**s["server_gb"])
+                )
                 rows.append(
                     [
                         point["passages"], store, s["index"], s["insert_per_s"],
@@ -185,8 +249,8 @@ def render(result: dict) -> str:
                         memory, s.get("replica_rss_gb", "—"),
                     ]
                 )  # fmt: skip
-        headers = ["passages", "store", "index", "insert/s", "dense p50/p95 ms", "keyword p50/p95 ms", "RSS GB"]
-        lines += [*_table([*headers, "replica RSS GB"], rows), ""]
+        headers = ["passages", "store", "index", "insert/s", "dense p50/p95 ms", "keyword p50/p95 ms"]
+        lines += [*_table([*headers, "index RSS GB (server)", "replica RSS GB"], rows), ""]
     return "\n".join(lines)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.milvus import free_port, start_server
 from evaluation import load_testset
 from index import Settings, build_index
 from index.admin import add_document, remove_document, set_metadata
@@ -108,14 +108,8 @@ def test_add_correct_and_remove_reach_a_running_replica_without_restart(
     assert set(fresh.docs) == set(load_embedded(settings).docs) and len(fresh) == len(load_embedded(settings))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_unreachable_milvus_is_one_line_and_changes_nothing(corpus_copy: Settings) -> None:
-    uri = f"http://127.0.0.1:{_free_port()}"  # nothing listens there
+    uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     catalog = (corpus_copy.corpus_dir / "catalog.json").read_bytes()
     before = current_path(corpus_copy).resolve()
     env = {
@@ -158,15 +152,8 @@ def _until(deadline: float, check: Callable[[], bool]) -> bool:
 @pytest.fixture
 def server(corpus_copy: Settings, tmp_path: Path) -> Iterator[Settings]:
     """A ``milvus-lite server`` (its own process, as replicas share it) and the corpus copy's settings for it."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "milvus_lite", "server", "--data-dir", str(tmp_path / "server"), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    settings = corpus_copy.replace(store="milvus", milvus_uri=f"http://127.0.0.1:{port}")
+    process, settings = start_server(tmp_path / "server", corpus_copy)
     try:
-        assert _until(time.monotonic() + 60, lambda: _reachable(settings)), "milvus-lite server did not start"
         yield settings
     finally:
         process.kill()
@@ -259,11 +246,3 @@ def test_a_removal_killed_while_publishing_serves_one_whole_version_and_the_next
     assert doc not in fresh.docs and not (server.index_dir / "pending.json").exists()
     rows = connect(server).query("xqa_chunks", filter="id >= 0", output_fields=["count(*)"])
     assert rows[0]["count(*)"] == len(fresh) == len(load_embedded(server))  # no row left behind
-
-
-def _reachable(settings: Settings) -> bool:
-    try:
-        connect(settings).close()
-    except MilvusUnavailable:
-        return False
-    return True
