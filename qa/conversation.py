@@ -53,7 +53,7 @@ def resolve(text: str, turns: Sequence[Turn]) -> Resolved:
     back, turn = found
     context = _context(turn)
     q = analyse(text, context)
-    return Resolved(q, _carried(q, alone, context, back))
+    return Resolved(q, _carried(q, alone, context, back, missing))
 
 
 def _nearest(turns: Sequence[Turn], missing: frozenset[str]) -> tuple[int, Turn] | None:
@@ -78,10 +78,12 @@ def _context(turn: Turn) -> Question:
     return replace(q, text=f"“{turn.task}”", terms=content_terms(turn.task) or q.terms, row=turn.row)
 
 
-def _carried(q: Question, alone: Question, context: Question, back: int) -> str:
+def _carried(q: Question, alone: Question, context: Question, back: int, missing: frozenset[str]) -> str:
     """A short phrase saying what came from the conversation."""
     taken = []
-    if context.row is not None and q.row == context.row:
+    if "ask" in missing:  # "那三级税收呢？": the earlier question, asked of a new subject
+        taken.append("问法")
+    elif context.row is not None and q.row == context.row:
         task = context.text if len(context.text) <= _TASK_SHOWN else context.text[: _TASK_SHOWN - 2] + "…”"
         taken.append(f"任务{task}")
     elif q.terms != alone.terms and context.terms:

@@ -326,7 +326,13 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
         chosen = [ranked[0][1]]
     start, end = offset + chosen[0].start, offset + min(chosen[-1].end, chosen[0].start + x.max_chars)
     evidence = text[start:end]
-    verdict = status_verdict(evidence)
+    # The verdict is the one on the asked part when one statement names it ("已完成新增…床位500个"
+    # beside "持续推进…" is 已完成 for the beds), else the one on all that is quoted; a failure
+    # quoted is never hidden by it.
+    names_it = x.idf.coverage(q.terms, ranked[0][1].text) >= x.min_support
+    failed = _NEGATIVE.search(evidence) or _TERMINATED.search(evidence)
+    about = ranked[0][1].text if names_it and not failed else evidence
+    verdict = status_verdict(about)
     if not _REVISED.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict
         verdict = with_revision(verdict, status)
     return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)

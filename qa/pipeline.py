@@ -35,6 +35,7 @@ from .series import (
     question_years,
     wants_growth,
     wants_targets,
+    wording_note,
 )
 from .spelling import Speller
 from .tasks import answer_table, matching, table_query, task_records
@@ -174,9 +175,9 @@ class Assistant:
             if not text.strip():
                 continue
             q = resolve(text, turns).question
-            row = next((r for r in map(self._row_of_citation, citations) if r is not None), None)
-            task = self.index.chunks[row].fields.get("task", "") if row is not None else ""
-            turns.append(Turn(q, row if task else None, task))
+            rows = {r for r in map(self._row_of_citation, citations) if r is not None and self.index.chunks[r].fields.get("task")}
+            row = rows.pop() if len(rows) == 1 else None  # an answer listing several rows has no one referent
+            turns.append(Turn(q, row, self.index.chunks[row].fields["task"] if row is not None else ""))
         return turns
 
     def _row_of_citation(self, citation: object) -> int | None:
@@ -205,6 +206,9 @@ class Assistant:
         q = found.question
         if years:
             q, conflict = _apply_year_filter(q, tuple(years))
+            notice += conflict
+        if doc_ids:
+            doc_ids, conflict = _apply_doc_filter(q, list(doc_ids), self.index)
             notice += conflict
         if asks_series(q.text):
             answer = self._series(question, q, doc_ids, notice, t0)
@@ -307,6 +311,7 @@ class Assistant:
         text = f"{heading(primary)}：" + "；".join(claims)
         if primary.gaps:
             text += f"。{gap_text(primary.gaps)}：报告中未载"
+        text += wording_note(primary)
         shown = [primary]
         if primary.measure == "level":  # rates stated beside the levels: their own chart
             rates = collect(index, name, years, growth=True, targets=targets, doc_ids=doc_ids)
@@ -398,6 +403,18 @@ def _apply_year_filter(q: Question, years: tuple[int, ...]) -> tuple[Question, s
     return replace(q, years=years, parts=tuple(replace(p, years=years) for p in q.parts)), ""
 
 
+def _apply_doc_filter(q: Question, doc_ids: list[str], index: Index) -> tuple[list[str] | None, str]:
+    """The document filter applies unless no chosen report speaks of a year the question asks
+    (or names): then, as with the year filter, the question is followed, and told so."""
+    asked = set(q.years) | set(q.doc_years)
+    chosen = [index.docs[d] for d in doc_ids if d in index.docs]
+    if not asked or not chosen or any(asked & ({d.year} | set(d.years) | set(d.plan_years)) for d in chosen):
+        return doc_ids, ""
+    titles = "、".join(f"《{d.title}》" + (f"（{d.year}年）" if d.year and str(d.year) not in d.title else "") for d in chosen)
+    years = "、".join(f"{y}年" for y in sorted(asked))
+    return None, f"（限定的报告为{titles}，不涉及{years}，已在全部报告中按问题作答）"
+
+
 # ---------------------------------------------------------------- composing
 
 
@@ -426,6 +443,10 @@ def compose(q: Question, drafts: list[tuple[Question, Draft]], index: Index) -> 
         claims = [c for c in draft.claims if (c.passage.row, c.start, c.end) not in cited]
         if draft.claims and not claims:  # this side is answered by what an earlier side already said
             continue
+        # a claim whose figure its own passage does not print is never shown (every answer, not only tests)
+        claims = [c for c in claims if figures_quoted(c)]
+        if not claims:
+            draft = replace(draft, claims=(), reason=draft.reason or "unsupported")
         if claims and not draft.abstained:
             marks.append(len(citations) + 1)
         cited.update((c.passage.row, c.start, c.end) for c in claims)
@@ -484,7 +505,7 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
 
 
 def _possibly_related_note() -> str:
-    return "。下方列出的段落可能相关，仅供参考"
+    return "。标为“可能相关”的段落或许有关，仅供参考"  # layout-neutral: the passages are beside the chat on a desktop, below it on a phone
 
 
 def _difference(q: Question, drafts: list[tuple[Question, Draft]], marks: list[int]) -> str:
@@ -554,6 +575,11 @@ def series_json(series: Series) -> dict:
         "gaps": list(series.gaps),
         "points": points,
     }
+
+
+def figures_quoted(claim: Claim) -> bool:
+    """Every figure a claim shows is printed in the passage it cites."""
+    return all(m.group() in claim.passage.chunk.text for m in NUMBER_RE.finditer(claim.text))
 
 
 def numbers_supported(answer: Answer) -> bool:

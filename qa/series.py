@@ -247,3 +247,18 @@ def gap_text(gaps: tuple[int, ...]) -> str:
 def heading(series: Series) -> str:
     what = "增速" if series.measure == "growth" else ""
     return f"{series.indicator}{what}（{series.unit}），报告所载各年数值"
+
+
+def wording_note(series: Series) -> str:
+    """"名称或口径有变化：2006年称“区财政收入”…": a series gathered under one name from reports
+    that name the indicator otherwise says so, with the years each other name is used."""
+    years_of: dict[str, list[int]] = {}
+    for p in series.points:
+        if p.statement.wording != series.indicator:
+            years_of.setdefault(p.statement.wording, []).append(p.year)
+    if not years_of:
+        return ""
+    named = "；".join(
+        f"{'、'.join(f'{y}年' for y in sorted(set(years)))}称“{wording}”" for wording, years in years_of.items()
+    )
+    return f"（名称或口径有变化：{named}，此处一并列为“{series.indicator}”）"

@@ -54,7 +54,8 @@ class Speller:
         found = self.candidates(piece)
         # A term matching the piece at both ends is anchored by the piece itself on both sides; an
         # edit at an end only by the reports' word boundaries, so it yields to an interior one.
-        found = {t for t in found if t[0] == piece[0] and t[-1] == piece[-1]} or found
+        interior = {t for t in found if t[0] == piece[0] and t[-1] == piece[-1]}
+        found = interior if self._word_added(piece) else interior or found
         ranked = sorted(((self._text.count(t), t) for t in found), reverse=True)
         if not ranked or (len(ranked) > 1 and ranked[0][0] < _DOMINANT * ranked[1][0]):
             return None
@@ -85,6 +86,14 @@ class Speller:
             windows.update((text[max(end - n, 0) : end], text[max(end - n - 1, 0) : end]))
         found.update(w for w in windows if len(w) >= MIN_TERM and "\n" not in w and self._typo_of(piece, w))
         return found
+
+    def _word_added(self, piece: str) -> bool:
+        """Whether the piece is a printed run ending (or starting) on a word boundary, plus one more
+        character: that is another word ("失业率控制住" is 控制 + 住, not a slip for 控制在), whereas
+        "可支配收如" cuts 收入 in the middle and is a slip."""
+        return (piece[:-1] in self._text and self._boundary(piece[-3:-1], before=False)) or (
+            piece[1:] in self._text and self._boundary(piece[1:3], before=True)
+        )
 
     def _typo_of(self, piece: str, term: str) -> bool:
         return (

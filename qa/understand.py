@@ -59,7 +59,9 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "status",
         re.compile(
-            r"了[吗没]|了没有|过没有|完成没|干完|做完|进展|完成情况|进度|怎么样了|如何了|结果如何|结果怎样|到位了|落地了"
+            r"了[吗没]|了没有|过没有|完成没|干完|做完|进展|完成情况|进度|怎么样了|如何了|结果如何|结果怎样|到位了|落地了|"
+            # a yes-no question on whether something was done ("搞定没有？", "落实没？")
+            r"没有?[？?]*$"
         ),
     ),
     ("list", re.compile(r"哪[些几两三四五六七八九十]|都有(什么|啥)|包括(什么|哪)|有什么(内容|措施)|分别是什么|由哪")),
@@ -101,7 +103,7 @@ def figure_asked(text: str) -> str:
     return figure
 
 
-_PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要")
+_PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要|原定|年初的?(?:定|设定|预算)")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
     r"请问|哪一?天|何时|几月几[日号]|[多少高低]了多少|(?:是|有)?(?:多少|几)(?!乎)(?:人次|个|座|处|家|条|所|项|次|位|倍|人|户|件|名|张|部)?|"
@@ -111,7 +113,7 @@ _QUESTION_WORDS = re.compile(
 )
 # Words that tell the kind or intent of a question but are not its topic.
 _INTENT_WORDS = re.compile(
-    r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|"
+    r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|搞定|弄完|"
     r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
 _TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"
@@ -399,24 +401,41 @@ def _analyse_one(text: str, context: Question | None) -> Question:
     )
 
 
+def subject_name(q: Question) -> str:
+    """What a question is about, in its own words: its content pieces in order ("新增义务教育学位");
+    a task row's task when it refers to one."""
+    return q.text if q.row is not None else "".join(alts[0] for alts in q.terms)
+
+
 def _resubject(context: Question, years: tuple[int, ...], follow_up: str) -> str:
-    """The follow-up about the earlier turn's subject: the deictic word replaced by that subject's
-    name ("它的增速" -> "地区生产总值的增速"), else the earlier question asked again for the new years
-    or with the follow-up appended."""
+    """The follow-up about the earlier turn's subject.
+
+    A deictic word is replaced by the subject's name ("它的增速" -> "三级税收的增速"); an aspect
+    alone measures the same subject ("增速呢？" -> "…三级税收增速是多少？"); years alone ask the
+    earlier question again for them ("那2013年呢？"); a follow-up with its own ask is put to the
+    subject ("搞定没有？" -> "2020年新增养老床位搞定没有？").  The earlier years stay unless new ones are given.
+    """
     follow_up = _DISCOURSE.sub("", follow_up)
     if context.doc_years and not context.terms and not parse_doc_years(follow_up):  # "哪天作的？" after a report
         return "、".join(f"{y}年" for y in context.doc_years) + "报告" + REPORT_DEIXIS.sub("", follow_up)
+    name = subject_name(context)
+    if not name:
+        return _rewrite(context.text, years, follow_up)
     deixis = THING_DEIXIS.search(follow_up)
-    name = context.text if context.row is not None else (context.terms[0][0] if context.terms else "")
-    if deixis and name:
+    if deixis:
         text = follow_up[: deixis.start()] + name + follow_up[deixis.end() :]
-        return text if years or parse_years(text) or not context.years else _year_label(context.years) + text
-    if _FOLLOW_UP_RE.match(follow_up) and not years and context.terms and context.row is None:
+    elif _FOLLOW_UP_RE.match(follow_up):
         aspect = _FOLLOW_UP_FRAME.sub("", follow_up).strip()
-        head = context.terms[0][0]
-        if aspect and head in context.text:  # "增速呢？": the aspect of the same subject
-            return context.text.replace(head, head + aspect, 1)
-    return _rewrite(context.text, years, follow_up)
+        for pattern in (_RANGE_RE, _YEAR_RE):
+            aspect = pattern.sub("", aspect)
+        head = context.terms[0][0] if context.terms else ""
+        if aspect and head in context.text and context.row is None:  # "增速呢？": the aspect of the same subject
+            asked = context.text.replace(head, head + aspect, 1)
+            return _rewrite(asked, years, follow_up) if years else asked
+        return _rewrite(context.text, years, follow_up)
+    else:
+        text = name + follow_up
+    return text if years or parse_years(text) or not context.years else _year_label(context.years) + text
 
 
 def _year_label(years: tuple[int, ...]) -> str:

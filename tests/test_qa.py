@@ -100,3 +100,27 @@ def test_json_contract(assistant) -> None:
 def test_single_retrievers_still_answer(assistant, mode: str) -> None:
     a = assistant.ask("2019年改造了多少座公厕？", mode=mode)
     assert "169座" in a.answer
+
+
+def test_a_document_filter_that_contradicts_the_question_is_said_and_the_question_followed(assistant) -> None:
+    a = assistant.ask("2019年社会消费品零售总额是多少？", doc_ids=["2014-work-report"])
+    assert a.answer.startswith("（限定的报告为《2014年西城区政府工作报告》，不涉及2019年") and not a.abstained
+    assert a.citations[0].source == "2020-work-report.txt"
+    kept = assistant.ask("2013年社会消费品零售总额是多少？", doc_ids=["2014-work-report"])
+    assert "限定的报告" not in kept.answer and all(c.source == "2014-work-report.txt" for c in kept.citations)
+
+
+def test_a_claim_whose_figure_its_passage_does_not_print_is_never_shown(assistant) -> None:
+    from answering import passage
+
+    from qa.extract import Claim, Draft
+    from qa.pipeline import compose
+    from qa.understand import analyse
+
+    p = passage("全年新建口袋公园12处，改造老旧小区38个。")
+    q = analyse("新建了多少口袋公园？")
+    shown, cites = compose(q, [(q, Draft((Claim("新建口袋公园12处", p, 2, 10),), 1.0))], assistant.index)
+    assert shown == "新建口袋公园12处[1]" and len(cites) == 1
+    invented = Claim("新建口袋公园15处", p, 2, 10)  # a figure the passage does not print
+    shown, cites = compose(q, [(q, Draft((invented,), 1.0))], assistant.index)
+    assert not cites and "15" not in shown and "未找到" in shown

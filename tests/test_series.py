@@ -103,3 +103,15 @@ def test_a_trend_question_in_the_chat_is_answered_as_the_series(assistant: Assis
 
 def test_an_unknown_indicator_has_no_series(assistant: Assistant):
     assert assistant.series("火星殖民地人口") is None
+
+
+def test_a_series_gathered_under_other_names_says_so(assistant: Assistant):
+    answer = assistant.series("一般公共预算收入")
+    series = answer.series[0]
+    others = {p.statement.wording for p in series.points} - {series.indicator}
+    assert others, "the shipped reports name this indicator in more than one way"
+    for wording in others:
+        assert f"称“{wording}”" in answer.answer
+    gdp = assistant.series("地区生产总值")
+    renamed = {p.statement.wording for p in gdp.series[0].points} - {"地区生产总值"}
+    assert ("名称或口径有变化" in gdp.answer) == bool(renamed)
