@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .metrics import METRICS
-from .runner import compare
+from .runner import compare, evidence_right_answer_wrong
 
 BREAKDOWN_COLUMNS: dict[str, str] = {
     "n": "n",
@@ -157,6 +157,13 @@ def render_markdown(report: dict, comparison: dict | None, chart_name: str) -> s
     ]
     if comparison is not None:
         sections += _comparison_sections(comparison)
+    lost = evidence_right_answer_wrong(report["items"])
+    sections.append(f"## Evidence right, answer wrong ({len(lost)})")
+    sections.append(
+        "The first citation shows the gold evidence, yet the answer is wrong: the loss after retrieval "
+        "and sentence choice. Read it on a tuning set only; on a blind check set it is a count."
+    )
+    sections.append("\n".join(f"- {r['id']} · {r['type']} · {_one_line(r['question'])}" for r in lost) or "(none)")
     sections.append(f"## Failures ({len(failures)})")
     sections += [_failure_section(r) for r in failures] or ["(none)"]
     return "\n\n".join(sections) + "\n"

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 from .evidence import is_plan_span, period_label, states_period_figure, year_contradicts, year_fits
 from .match import Idf
 from .retrieve import Passage
-from .text import SEMICOLONS, Span, clauses, enumeration_items, has_figure_of, is_enumeration, sentences, spans
+from .text import (
+    ENUMERATION_MARK,
+    SEMICOLONS,
+    Span,
+    clauses,
+    enumeration_items,
+    has_figure_of,
+    is_enumeration,
+    sentences,
+    spans,
+)
 from .understand import ASKS_SPAN_FIGURE, Question
 from .weights import DEFAULT, Weights
 
@@ -183,10 +193,21 @@ def _kind_bonus(q: Question, text: str, w: Weights) -> float:
         if not is_enumeration(text):
             return -w.no_enumeration_penalty
         exact = q.count is not None and enumeration_items(text) == q.count
-        return w.enumeration_bonus + (w.list_count_bonus if exact else 0.0)
+        head = w.list_noun_bonus if introduces(q.noun, text) else 0.0
+        return w.enumeration_bonus + (w.list_count_bonus if exact else 0.0) + head
     if q.kind == "fact" and _DEFINITION.search(text):
         return w.definition_bonus
     return 0.0
+
+
+def introduces(noun: str, text: str) -> bool:
+    """Whether the text lists the members of ``noun``: the noun stands before an enumeration as its
+    subject ("三大系列活动分别是书香弥漫、…"), not as one of its items ("包括三大系列活动、六大品牌项目、…")."""
+    at = text.rfind(noun) if noun else -1
+    if at < 0:
+        return False
+    after = text[at + len(noun) :].lstrip("”\"」")
+    return ENUMERATION_MARK in after and not after.startswith(ENUMERATION_MARK) and not text[:at].rstrip("“\"「").endswith(ENUMERATION_MARK)
 
 
 def _period_bonus(q: Question, plan: bool, from_table: bool, w: Weights) -> float:
@@ -231,6 +252,8 @@ def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, in
                     score -= w.window_no_figure_penalty
             if q.kind == "list" and not is_enumeration(text):
                 score -= w.window_no_enumeration_penalty
+            elif q.kind == "list" and introduces(q.noun, text):
+                score += w.list_noun_bonus
             options.append((score, a, b))
             if parts[j].text.endswith(SEMICOLONS):
                 break

@@ -95,6 +95,16 @@ def items_asked(text: str) -> int | None:
     return small_number(m.group(1) or m.group(2)) if m else None
 
 
+# The noun a list question asks the members of: what stands right before "是哪些" / "分别是" ("“四街区”是哪四个").
+_LIST_NOUN = re.compile(r"([\u4e00-\u9fff\d]{2,10})[”\"」]?\s*(?:是哪|有哪|都有哪|分别是|包括哪|包括什么|是什么)")
+
+
+def list_noun(text: str) -> str:
+    """The noun whose members a list question asks for ("三大系列活动", "四街区"), or ""."""
+    m = _LIST_NOUN.search(text)
+    return re.sub(r"^.*?[的里中]", "", m.group(1)) if m else ""
+
+
 def figure_asked(text: str) -> str:
     """The class of figure a number question asks for ("" when any figure may answer)."""
     figure = next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
@@ -134,6 +144,7 @@ class Question:
     terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
     figure: str = ""  # the class of figure asked for: "rate", "share", "money" or "" (any)
     count: int | None = None  # how many items a list question expects ("三大…是哪些", "哪四个")
+    noun: str = ""  # the noun whose members a list question asks for ("三大系列活动")
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     row: int | None = None  # the task row a follow-up refers to ("它完成了吗？"), from the conversation
@@ -395,6 +406,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         terms=terms,
         figure=figure_asked(text) if kind == "number" else "",
         count=items_asked(text) if kind == "list" else None,
+        noun=list_noun(text) if kind == "list" else "",
         other_places=tuple(p for p in OTHER_PLACES if p in text),
         doc_years=doc_years,
         row=row,

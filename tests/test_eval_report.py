@@ -21,6 +21,7 @@ from evaluation.runner import (
     InvalidTestsetError,
     compare,
     evaluate,
+    evidence_right_answer_wrong,
     gate_failures,
     load_floors,
     load_testset,
@@ -203,6 +204,7 @@ def test_write_reports_creates_the_three_files(report: dict, tmp_path: Path) -> 
     assert "](breakdown.png)" in md
     assert "## By question type" in md and "## By document" in md and "| a.txt |" in md
     assert "## Failures (3)" in md  # l1, u2, f1
+    assert "## Evidence right, answer wrong (0)" in md  # n1 and c1 show their evidence and are right
     failure = md.split("### l1 · list")[1].split("###")[0]
     assert "问题l1？" in failure and "宋庆龄故居、李大钊故居" in failure and P_OTHER in failure
 
@@ -302,3 +304,13 @@ def test_cli_limit_and_bad_input(cli_files: Path, capsys: pytest.CaptureFixture[
     (cli_files / "min.json").write_text("[0.5]", encoding="utf-8")
     assert _run(cli_files, "--min", str(cli_files / "min.json")) == 2
     assert "expected a JSON object" in capsys.readouterr().err
+
+
+def test_items_with_the_right_evidence_and_a_wrong_answer_are_listed() -> None:
+    records = [
+        {"id": "a", "evidence_p1": True, "correct": False},
+        {"id": "b", "evidence_p1": True, "correct": True},
+        {"id": "c", "evidence_p1": False, "correct": False},
+        {"id": "d", "evidence_p1": None, "correct": False},  # unanswerable: no evidence to show
+    ]
+    assert [r["id"] for r in evidence_right_answer_wrong(records)] == ["a"]

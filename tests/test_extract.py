@@ -5,7 +5,7 @@ from __future__ import annotations
 from answering import TABLE_DOC, idf, passage
 
 from index import DocMeta
-from qa.extract import Extractor, status_verdict
+from qa.extract import Extractor, introduces, status_verdict
 from qa.understand import analyse
 from qa.weights import Weights
 
@@ -116,3 +116,11 @@ def test_a_period_total_or_another_year_is_still_no_answer_for_one_year() -> Non
     stated = passage("2029年新增学位1800个。", section=("一、过去五年工作回顾",), doc=FIVE_YEARS)
     assert _extractor().extract(analyse("2028年新增了多少学位？"), [stated]).abstained
     assert _extractor().extract(analyse("2024年新增了多少学位？"), [total]).abstained  # no period holds 2024
+
+
+def test_a_list_answer_is_the_enumeration_the_asked_noun_introduces() -> None:
+    groups = passage("全年活动包括四大主题展览、六大品牌赛事、三大公益行动。")
+    members = passage("四大主题展览分别是运河记忆、城市肌理、胡同人家、匠心传承。", rank=2)
+    draft = _extractor().extract(analyse("四大主题展览分别是哪些？"), [groups, members])
+    assert draft.claims[0].passage is members and "运河记忆" in draft.claims[0].text
+    assert introduces("四大主题展览", members.chunk.text) and not introduces("四大主题展览", groups.chunk.text)

@@ -149,3 +149,9 @@ def test_question_words_are_masked_whole_so_no_fragments_remain(text: str, piece
 def test_english_phrases_inside_a_chinese_question_become_report_terms_in_place() -> None:
     assert analyse("2031年 retail sales 多少亿元？").text == "2031年 社会消费品零售总额 多少亿元？"
     assert "GDP" in analyse("2031年万元GDP水耗下降率是多少").text  # the reports print GDP too
+
+
+def test_a_list_question_names_the_noun_whose_members_it_asks() -> None:
+    assert analyse("园区的“三大平台”是哪三个？").noun == "三大平台"
+    assert analyse("2030年的五项民生工程分别是什么？").noun == "五项民生工程"
+    assert analyse("2030年新建了多少口袋公园？").noun == ""
