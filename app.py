@@ -160,13 +160,21 @@ class Handlers:
         shown = web.question_markdown(question, self.settings.max_question_chars)
         messages = [*messages, {"role": "user", "content": shown}]
         panel = [t["sources"] for t in turns]
-        wait = (gr.skip(),) * 3  # follow-ups, export and the browser's copy change with the finished answer only
 
         def streamed_state(content: str) -> tuple:
-            # the panel is sent again as the same string: a skip would rebuild its component on every state
-            return gr.skip(), [*messages, {"role": "assistant", "content": content}], turns, web.SEARCHING, *wait
+            """One streamed state: only the chat changes.
 
-        yield "", *streamed_state("正在检索报告原文…")[1:]
+            A skipped output is rebuilt as a new component on every state (Gradio treats a skip as an
+            update): under 64 users that was a third of the chat's server CPU.  So the outputs that take
+            a plain value are sent it again unchanged (nothing goes over the wire): the panel's searching
+            note, no follow-up picked, no export file.  The box (a question typed meanwhile is kept) and
+            the conversation kept in the browser (never emptied by a failed answer) are skipped.
+            """
+            message = {"role": "assistant", "content": content}
+            return gr.skip(), [*messages, message], turns, web.SEARCHING, None, None, gr.skip()
+
+        first = streamed_state("正在检索报告原文…")
+        yield "", *first[1:5], gr.update(value=None, interactive=False), first[6]  # no export of a half answer
         context = {
             "history": [] if alone else turns,  # each turn keeps its rewritten question and cited passages
             "years": (int(year),) if year else None,

@@ -474,6 +474,16 @@ def test_a_filter_that_disagrees_with_the_question_is_said_not_silently_applied(
     shoot(page, "filter-conflict")
 
 
+def test_a_refusal_does_not_point_below_when_the_passages_are_on_the_right(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "2012年地区生产总值是多少？")
+    panel, chat = page.locator("#xqa-sources-panel"), page.locator("#xqa-chat")
+    expect(panel).to_contain_text("可能相关")
+    assert panel.bounding_box()["x"] > chat.bounding_box()["x"] + chat.bounding_box()["width"] - 1  # on the right
+    expect(last_answer(page)).not_to_contain_text("下方")  # it said 下方 while the passages stood on the right
+    expect(last_answer(page)).to_contain_text("可能相关")  # it names the passages by their badge instead
+
+
 # ---------------------------------------------------------------- layout
 
 
@@ -710,7 +720,7 @@ def test_the_evaluation_tab_speaks_chinese_in_percentages(page: Page, app_url: t
         {
             "id": "own-3",
             "question": "2099年月球上有几座图书馆？",
-            "answer": "报告中没有这项信息",
+            "answer": "",  # an unanswerable item needs no gold text (it was refused)
             "type": "unanswerable",
         },
     ]

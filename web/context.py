@@ -25,7 +25,6 @@ class Library:
         self.index = index
         self._by_text = {(c.doc_id, c.text): c for c in index.chunks}
         self._by_id = {c.chunk_id: c for c in index.chunks}
-        self.years = sorted({y for d in index.docs.values() for y in d.years})  # the years some report covers
 
     def chunk(self, doc_id: str, text: str) -> Chunk | None:
         return self._by_text.get((doc_id, text))

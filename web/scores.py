@@ -19,7 +19,7 @@ TESTSET_FORMAT = (
 |---|---|---|
 | `id` | 是 | 题目编号，不重复 |
 | `question` | 是 | 问题 |
-| `answer` | 是 | 标准答案；无答案题（`unanswerable`）写“未提及” |
+| `answer` | 是 | 标准答案；报告中没有答案的题（`unanswerable`）可留空 |
 | `type` | 是 | 题型："""
     + "、".join(f"`{k}`（{v}）" for k, v in TYPE_LABELS.items())
     + """ |

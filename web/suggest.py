@@ -4,7 +4,7 @@ Two uses of one rule: a reported figure ("2006年地区生产总值预计完成9
 indicator ("地区生产总值") and a year, and "2006年地区生产总值是多少？" is a question the
 reports answer.  The example questions at start-up are the first such figures of the newest
 reports (and one task-table row); the follow-ups after an answer are the other figures of
-the cited sentence and the same indicator in the nearest other years the reports cover.
+the cited sentence and the same indicator in the nearest other years a report states it for.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from index import Index
 from qa import Answer
+from qa.series import collect, indicator_of
 from qa.text import NUMBER_RE, YEAR_RE, clauses, sentences
 
 from .context import Library
@@ -104,22 +105,40 @@ def _row_questions(index: Index, doc_id: str) -> list[tuple[str, str]]:
 
 
 def follow_ups(answer: Answer, library: Library, limit: int = FOLLOW_UPS_SHOWN) -> list[str]:
-    """Questions the cited passages answer next: other figures of the cited sentence, the same one in other years."""
+    """Questions the reports answer next: other figures of the cited sentence, the same one in other years, the row.
+
+    A suggestion is offered only if it is answerable, checked from the index before it is shown (no
+    question is run): a figure question names an indicator some report states (so "在市级" is no
+    indicator) for a year a report states a figure of it (so never a year of a period total, nor one no
+    report covers); a row question asks for a field the row has.
+    """
+    index = library.index
     asked = {answer.question, answer.rewritten}
     out: list[str] = []
     for c in answer.citations:
-        year = _year_of(c.year)
-        found = figures(c.quote, year)
+        found = figures(c.quote, _year_of(c.year))
         own = [f for f in found if f.figure in answer.answer]
-        out += [f.question for f in found if f not in own]
-        for f in own[:1]:
-            out += [Figure(f.indicator, f.figure, y).question for y in _nearest(library.years, f.year)]
+        for f in found:
+            name = indicator_of([f.indicator], index)
+            if name is None:  # no report states a figure of it: not an indicator ("在市级")
+                continue
+            stated = _stated_years(index, name)
+            if f not in own:
+                out += [Figure(name, f.figure, f.year).question] if f.year in stated else []
+            elif f is own[0]:
+                out += [Figure(name, f.figure, y).question for y in _nearest(stated, f.year)]
         chunk = library.chunk(c.doc_id, c.text)
-        task = chunk.fields.get("task", "").rstrip("。；;") if chunk else ""
+        fields = chunk.fields if chunk else {}
+        task = fields.get("task", "").rstrip("。；;")
         if task and len(task) <= 24:  # the row's other column: not the one just asked about
-            row = {"完成": f"“{task}”的完成情况如何？", "牵头": f"“{task}”由哪个单位牵头？"}
-            out += [q for word, q in row.items() if not any(word in a for a in asked)]
+            row = {"完成": ("status", f"“{task}”的完成情况如何？"), "牵头": ("lead_units", f"“{task}”由哪个单位牵头？")}
+            out += [q for word, (field, q) in row.items() if fields.get(field) and not any(word in a for a in asked)]
     return _unique((q for q in out if q not in asked), limit)
+
+
+def _stated_years(index: Index, indicator: str) -> set[int]:
+    """The years some report states a figure of ``indicator`` for (an actual or an estimate, not a target)."""
+    return {p.year for p in collect(index, indicator).points}
 
 
 def _year_of(label: str) -> int | None:
@@ -129,7 +148,7 @@ def _year_of(label: str) -> int | None:
 
 
 def _nearest(years: Iterable[int], year: int | None) -> list[int]:
-    """The covered years just before and just after ``year``."""
+    """The years just before and just after ``year`` among ``years``."""
     if year is None:
         return []
     years = sorted(set(years))
