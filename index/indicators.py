@@ -20,8 +20,8 @@ passages.  Extraction is read off the grammar of such clauses, not off particula
 * another place's figure ("北京市空气中细颗粒物年平均浓度为38微克/立方米") keeps its place in its name
   (only 全区/西城区 are stripped), so it is a series of its own, never a point of the district's.
 
-Indicators are normalised (:func:`canonical`) so that one series collects a figure whatever the
-year's wording: reports renamed 公共财政预算收入 to 一般公共预算收入 (budget law of 2014) and write
+Indicators are normalised (:func:`canonical`, from the vocabulary of :mod:`index.vocabulary`) so that one
+series collects a figure whatever the year's wording: reports renamed 公共财政预算收入 to 一般公共预算收入 (budget law of 2014) and write
 GDP, 城镇登记失业率 or 细颗粒物（PM2.5）年均浓度 in several ways; each statement keeps the report's words.
 """
 
@@ -34,6 +34,7 @@ from dataclasses import replace as _with
 
 from .meta import figure_year
 from .schema import Document, Statement
+from .vocabulary import canonical_name
 
 PERIOD_KINDS = ("累计", "年均")  # figures of a period, never a point of one year
 ACTUAL_KINDS = ("实际", "预计")
@@ -95,32 +96,12 @@ _SENTENCE = re.compile(r"[^。！？!?\n]+")
 _GROUP = re.compile(r"[^；;]+")  # semicolons separate figures of different indicators, each dated on its own
 _PIECE = re.compile(r"[^，,；;、：:]+")
 
-# One series per indicator, whatever a year's report calls it: (normalised name, wordings it collects).
-CANONICAL: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("地区生产总值", re.compile(r"^(?:地区|全区)?生产总值$|^GDP$", re.IGNORECASE)),
-    ("一般公共预算收入", re.compile(r"^(?:区级|区|地方)*(?:一般公共预算|公共财政预算|财政预算|财政)收入$")),
-    ("居民人均可支配收入", re.compile(r"^(?:城镇|城市|全区)?居民人均可支配收入$|^人均可支配收入$")),
-    ("三级税收", re.compile(r"^三级税收(?:收入)?$")),
-    ("社会消费品零售总额", re.compile(r"^社会消费品零售(?:总)?额$")),
-    ("全社会固定资产投资", re.compile(r"^(?:全社会)?固定资产投资(?:额|总额)?$")),
-    ("城镇登记失业率", re.compile(r"^(?:城镇)?登记失业率$")),
-    (
-        "PM2.5年均浓度",
-        re.compile(
-            r"^(?=.*(?:细颗粒物|PM2\.5))(?:空气中)?(?:细颗粒物)?[(（]?(?:PM2\.5)?[)）]?(?:年均|年平均|平均)?浓度$",
-            re.IGNORECASE,
-        ),
-    ),
-)
-
 
 def canonical(wording: str) -> str:
-    """The normalised name of an indicator as a report (or a question) words it."""
+    """The normalised name of an indicator as a report (or a question) words it: the vocabulary's
+    name of the indicator whose wordings include it (:mod:`index.vocabulary`), else the wording itself."""
     name = re.sub(r"^全区", "", re.sub(r"\s", "", wording).replace("国有企业", "国企"))  # the usual short forms
-    for norm, pattern in CANONICAL:
-        if pattern.search(name):
-            return norm
-    return re.sub(r"^区级", "", name)
+    return canonical_name(name) or re.sub(r"^区级", "", name)
 
 
 def base_value(value: float, unit: str) -> tuple[float, str]:

@@ -22,28 +22,10 @@ from dataclasses import dataclass, replace
 
 from index import Index, Statement
 from index.indicators import ACTUAL_KINDS, base_value
+from index.vocabulary import ALIASES, occurrences, whole_term
 
 from .understand import ASKS_SPAN_FIGURE, asks_change_between_ends, asks_difference
 
-# How questions name the normalised indicators (index.indicators.CANONICAL), besides their own names.
-QUESTION_NAMES: dict[str, str] = {
-    "gdp": "地区生产总值",
-    "生产总值": "地区生产总值",
-    "经济总量": "地区生产总值",
-    "财政收入": "一般公共预算收入",
-    "预算收入": "一般公共预算收入",
-    "可支配收入": "居民人均可支配收入",
-    "人均收入": "居民人均可支配收入",
-    "居民收入": "居民人均可支配收入",
-    "百姓收入": "居民人均可支配收入",
-    "税收": "三级税收",
-    "零售": "社会消费品零售总额",
-    "社零": "社会消费品零售总额",
-    "固定资产投资": "全社会固定资产投资",
-    "失业率": "城镇登记失业率",
-    "pm2.5": "PM2.5年均浓度",
-    "细颗粒物": "PM2.5年均浓度",
-}
 _ASKS_SERIES = re.compile(
     r"历年|这几年|近几年|这些年|逐年|每年|每一年|各年|历次|变化|趋势|走势|变动|(?:19|20)\d{2}\s*年?\s*(?:以来|至今)|"
     r"从\s*(?:19|20)\d{2}\s*年?\s*(?:到|至)\s*(?:19|20)\d{2}"
@@ -112,17 +94,19 @@ def asks_series(text: str) -> bool:
 def indicator_of(texts: Iterable[str], index: Index) -> str | None:
     """The indicator a question (or one of its rewordings) names: the longest name or report wording in it.
 
+    How people name an indicator is the vocabulary's (:mod:`index.vocabulary`), read only where it
+    stands as a whole term; the reports' own names and wordings are those of the index's statements.
     A name followed by another measure ("空气质量…天数", "GDP…比重") names a different indicator.
     """
     found: list[tuple[int, str]] = []
-    names = [(k, v) for k, v in QUESTION_NAMES.items()]
-    names += [
+    aliases = [(alias, concept.name) for alias, concept in ALIASES if concept.indicator]
+    wordings = [
         (n.lower(), st.indicator) for st in index.statements for n in (st.indicator, st.wording) if len(n) >= _MIN_NAME
     ]
     for text in texts:
         low = re.sub(r"\s", "", text).lower()
-        for key, name in names:
-            at = low.find(key)
+        for key, name, whole in [*((k, n, True) for k, n in aliases), *((k, n, False) for k, n in wordings)]:
+            at = next((a for a in occurrences(low, key) if not whole or whole_term(low, a, a + len(key))), -1)
             if at >= 0 and not _OTHER_HEAD.match(low, at + len(key)):
                 found.append((len(key), name))
     return max(found)[1] if found else None

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from index.vocabulary import occurrences
+
 # A corrected term is at least this long.  Measured on the 597 indexed chunks: among closed report
 # n-grams (not always inside the same longer run) used twice or more, 22.6% of the 4-character ones and 13.5% of the 5-character ones have
 # another such n-gram one substitution away (a "typo" there is as likely a different word), 1.8% of
@@ -79,9 +81,9 @@ class Speller:
         undoubled = {piece[:i] + piece[i + 1 :] for i in range(1, n) if piece[i] == piece[i - 1]}
         found = {t for t in (*undoubled, swapped) if len(t) >= MIN_TERM and t in text}
         windows: set[str] = set()
-        for at in _occurrences(text, piece[:mid]):
+        for at in occurrences(text, piece[:mid]):
             windows.update((text[at : at + n], text[at : at + n + 1]))
-        for at in _occurrences(text, piece[mid:]):
+        for at in occurrences(text, piece[mid:]):
             end = at + n - mid
             windows.update((text[max(end - n, 0) : end], text[max(end - n - 1, 0) : end]))
         found.update(w for w in windows if len(w) >= MIN_TERM and "\n" not in w and self._typo_of(piece, w))
@@ -108,7 +110,7 @@ class Speller:
         A pair always met with the same neighbour ("计完" in 预计完成) is inside a word.
         """
         seen: set[str] = set()
-        for at in _occurrences(self._text, pair):
+        for at in occurrences(self._text, pair):
             i = at - 1 if before else at + 2
             c = self._text[i] if 0 <= i < len(self._text) else "\n"
             if c == "\n":  # next to punctuation or a figure
@@ -117,13 +119,6 @@ class Speller:
             if len(seen) >= 2:
                 return True
         return False
-
-
-def _occurrences(text: str, part: str) -> Iterable[int]:
-    at = text.find(part)
-    while at >= 0:
-        yield at
-        at = text.find(part, at + 1)
 
 
 def one_edit(a: str, b: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .lexicon import ENGLISH, ENGLISH_STOPWORDS, OTHER_PLACES, SYNONYMS, alternatives
+from .lexicon import ENGLISH_PHRASES, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives, is_alias
 from .normalize import normalise_question
 from .spelling import Speller
 from .text import YEAR_RE as _YEAR_RE
@@ -246,7 +246,7 @@ def from_english(text: str) -> str:
         return _english_phrases_in_place(text)
     found: list[tuple[int, str]] = []
     rest = re.sub(r"(?i)(?<=[a-z])'s\b|\b[a-z]\b", " ", text)  # possessives and one-letter words carry no topic
-    for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
+    for phrase, zh in ENGLISH_PHRASES:
         for m in re.finditer(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", rest):
             found.append((m.start(), zh))
         rest = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", lambda m: " " * len(m.group()), rest)
@@ -265,8 +265,8 @@ def _english_phrases_in_place(text: str) -> str:
     """A Chinese question with English phrases in it ("2019年 retail sales 多少亿元"): the phrases
     become the reports' terms where they stand; names the lexicon already pairs with a report
     term ("GDP") stay, because the reports print them too ("万元GDP水耗")."""
-    for phrase, zh in sorted(ENGLISH.items(), key=lambda x: -len(x[0])):
-        if phrase not in SYNONYMS:
+    for phrase, zh in ENGLISH_PHRASES:
+        if not is_alias(phrase):
             text = re.sub(rf"(?i)(?<![a-z]){re.escape(phrase)}(?![a-z])", zh, text)
     return text
 
