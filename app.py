@@ -173,8 +173,9 @@ class Handlers:
             message = {"role": "assistant", "content": content}
             return gr.skip(), [*messages, message], turns, web.SEARCHING, None, None, gr.skip()
 
-        first = streamed_state("正在检索报告原文…")
-        yield "", *first[1:5], gr.update(value=None, interactive=False), first[6]  # no export of a half answer
+        searching = {"role": "assistant", "content": "正在检索报告原文…"}
+        no_export = gr.update(value=None, interactive=False)  # nothing to export while the answer is being written
+        yield "", [*messages, searching], turns, web.SEARCHING, None, no_export, gr.skip()
         context = {
             "history": [] if alone else turns,  # each turn keeps its rewritten question and cited passages
             "years": (int(year),) if year else None,
