@@ -397,6 +397,17 @@ def test_a_self_contained_question_after_an_unrelated_one_is_answered_as_if_alon
     expect(answer).not_to_contain_text("理解为")  # nothing taken from the conversation
 
 
+def test_it_after_a_task_answer_means_that_task_row(page: Page, app_url: tuple[Settings, str]):
+    open_app(page, app_url[1])
+    ask(page, "2020年第七次全国人口普查工作由哪个单位牵头？")
+    ask(page, "那它完成了吗？")  # refused, or another task's status, when only the questions were history
+    expect(last_answer(page)).to_contain_text("人口普查")
+    expect(last_answer(page)).to_contain_text("已完成")
+    expect(last_answer(page)).to_contain_text("（沿用上一问的任务")
+    card = page.locator(".xqa-turn").last.locator("details.xqa-card").first
+    expect(card.locator("dl.xqa-row dd").nth(2)).to_contain_text("人口普查")  # cited from that very row
+
+
 def test_the_carried_slot_is_shown_and_can_be_dropped_with_one_click(page: Page, app_url: tuple[Settings, str]):
     open_app(page, app_url[1])
     ask(page, "2016年地区生产总值是多少？")
