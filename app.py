@@ -436,7 +436,7 @@ class Handlers:
 
 def _eval_refused(problem: str) -> tuple:
     """Why no evaluation ran, as a toast and the status line; the results of the previous run are kept."""
-    gr.Warning(problem, title="评测未运行")
+    gr.Warning(problem)  # titled 请注意 by the page (web/static/xqa.js): Gradio shows only the toast's kind
     return f"**评测未运行**：{problem}（上次的结果保留不变）", *(gr.skip(),) * 4
 
 

@@ -759,7 +759,9 @@ def test_the_evaluation_tab_speaks_chinese_in_percentages(page: Page, app_url: t
     page.locator('input[type="file"][accept*=".jsonl"]').set_input_files(str(broken))
     expect(page.get_by_text("broken.jsonl")).to_be_visible()
     page.get_by_role("button", name="运行评测").click()
-    expect(page.get_by_text("评测未运行").first).to_be_visible()  # a toast titled in Chinese, and the status line
+    toast = page.get_by_test_id("toast-body")
+    expect(toast.locator(".toast-title")).to_have_text("请注意")  # Gradio titles it "Warning"
+    expect(toast).to_contain_text("测试集无法使用：broken.jsonl:1")
     expect(page.locator("#xqa-eval-status")).to_contain_text("测试集无法使用：broken.jsonl:1")
     expect(row).to_contain_text("%")  # the previous results are still there, no lone error badge
     expect(chart).to_be_visible()

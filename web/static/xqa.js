@@ -88,9 +88,15 @@
       setTimeout(() => { button.setAttribute("title", "复制"); button.setAttribute("aria-label", "复制"); }, 1500);
     });
   }, true);
-  // Gradio labels its message buttons in English whatever the page language: say them in Chinese.  The chat's
-  // sanitizer drops a chart's viewBox: put it back, so the chart scales to the bubble and shows its whole span.
+  // Gradio labels its message buttons and titles its toasts in English whatever the page language (a toast's
+  // own title is not shown): say them in Chinese.  The chat's sanitizer drops a chart's viewBox: put it back, so
+  // the chart scales to the bubble and shows its whole span.
+  const TOAST_TITLES = {Error: "出错了", Warning: "请注意", Info: "提示", Success: "完成"};
   new MutationObserver(() => {
+    document.querySelectorAll(".toast-title").forEach((title) => {
+      const text = [...title.childNodes].find((n) => n.nodeType === Node.TEXT_NODE && TOAST_TITLES[n.nodeValue.trim()]);
+      if (text) text.nodeValue = `${TOAST_TITLES[text.nodeValue.trim()]} `;
+    });
     document.querySelectorAll('button[aria-label="Copy message"]').forEach((b) => {
       b.setAttribute("aria-label", "复制");
       b.setAttribute("title", "复制");
