@@ -507,9 +507,8 @@ def chat_tab(h: Handlers, examples: list[str]) -> ChatTab:
                 year = gr.Dropdown(web.year_choices(index), value="", label="限定年份", min_width=120, container=False)
                 doc = gr.Dropdown(web.doc_choices(index), value="", label="限定报告", min_width=160, container=False)
                 new = gr.Button("新对话", scale=0, min_width=90)
-                anew = gr.Button(
-                    "作为新问题", scale=0, min_width=110
-                )  # the last question, asked without the conversation
+                # 作为新问题: the last question asked again without the conversation
+                anew = gr.Button("作为新问题", scale=0, min_width=124)
                 export = gr.DownloadButton("导出对话", value=None, interactive=False, scale=0, min_width=100)
         with gr.Column(scale=2, min_width=320):
             samples = [[q] for q in examples]
