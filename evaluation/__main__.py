@@ -63,9 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         items = items[: args.limit]
     # Lazy: the metrics and reports must import and test without the system.
     from index import Settings
+    from index.config import BadSetting
     from qa import load_assistant
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except BadSetting as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.reader == "model" and not settings.llm_url:
         print("error: --reader model needs a model: set XQA_LLM_URL (and XQA_LLM_MODEL)", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .admin import CORRECTABLE, AdminError, add_document, parse_fields, remove_document, set_metadata
 from .backup import export_deployment, import_deployment
-from .config import Settings
+from .config import BadSetting, Settings
 from .embed import BACKENDS
 from .meta import describe, unknown_year_notice
 from .progress import ConsoleProgress
@@ -69,14 +69,14 @@ def main(argv: list[str] | None = None) -> int:
     restore = sub.add_parser("import", help="replace corpus, catalog and feedback log with an exported folder's")
     restore.add_argument("dir", type=Path)
     args = parser.parse_args(argv)
-    settings = Settings.from_env(
-        corpus_dir=args.corpus_dir,
-        index_dir=args.index_dir,
-        embed_backend=args.embed_backend,
-        embed_model=args.embed_model,
-        faiss_index=args.faiss_index,
-    )
     try:
+        settings = Settings.from_env(
+            corpus_dir=args.corpus_dir,
+            index_dir=args.index_dir,
+            embed_backend=args.embed_backend,
+            embed_model=args.embed_model,
+            faiss_index=args.faiss_index,
+        )
         if args.command == "status":
             print(json.dumps({**status(settings), "understood": _understood(settings)}, ensure_ascii=False, indent=2))
         elif args.command == "build":
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"exported {len(manifest['documents'])} documents, {len(manifest['files'])} files to {args.dir}")
         elif args.command == "import":
             _print_report(import_deployment(settings, args.dir, progress=ConsoleProgress()))
-    except (AdminError, IndexUnavailable) as exc:
+    except (AdminError, IndexUnavailable, BadSetting) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -65,8 +65,8 @@ class Settings:
     port: int = 7860
     admin_token: str = field(default="", repr=False)
     concurrency_limit: int = 4
-    # Each chat question queues two events (its answer, then its follow-up suggestions): 64 users at once
-    # need 4x64 places (measured: 64 places refused 296 of 320 chat questions, 256 refused none).
+    # A chat question queues one event now (it queued two, answer then suggestions, when this was measured:
+    # 64 places refused 296 of 320 chat questions of 64 users, 256 refused none); kept at the measured size.
     max_queue: int = 256
     # optional language model (qa.reader): an OpenAI-compatible base URL ("http://127.0.0.1:11434/v1");
     # empty = no model, answers are extractive only (the default)

@@ -55,8 +55,14 @@ _SPEAKER_LINE = re.compile(
     rf"^(?P<org>[\u4e00-\u9fff（）()]{{0,24}}?)(?P<role>{_ROLE})\s*(?P<name>[\u4e00-\u9fff·]{{2,4}})$"
 )
 _ROLE_IN_TITLE = re.compile(rf"^(?P<org>[\u4e00-\u9fff]{{0,16}}?)(?P<role>{_ROLE})(?=政府工作报告|在)")
+# The district a document is of: the salutation ("我代表西城区人民政府"), the session line ("北京市西城区
+# 第十五届人民代表大会"), or a header line that opens with it ("北京市西城区人民政府", "北京市西城区2006年…");
+# not any "X区第" ("…12月22日经区第十六届人大常委会" names no district).
 _DISTRICT = re.compile(
-    r"我代表(?:北京市)?([\u4e00-\u9fff]{2,6}?[区县市])人民政府|(?:北京市)?([\u4e00-\u9fff]{2,4}?区)第"
+    r"我代表(?:北京市)?([\u4e00-\u9fff]{2,6}?[区县市])人民政府"
+    r"|(?:北京市)?([\u4e00-\u9fff]{2,4}?[区县])第[一二三四五六七八九十]+届人民代表大会"
+    r"|^\s*(?:北京市)?([\u4e00-\u9fff]{2,4}?[区县])(?:人民政府|政府|\d{4}年)",
+    re.MULTILINE,
 )
 _TITLE_WORDS = re.compile(
     r"报告|情况|规划|纲要|公报|计划|讲话|指标|草案|通报|简报|致辞|意见|方案|指引|指南|手册|须知|办法|细则|通知|公告|决定"
@@ -231,7 +237,7 @@ def infer_session(head: list[str]) -> str:
 def infer_district(text: str) -> str:
     """The district the document is of ("西城区"), from the salutation or session line."""
     m = _DISTRICT.search(text[:3000])
-    return (m.group(1) or m.group(2)) if m else ""
+    return next((g for g in m.groups() if g), "") if m else ""
 
 
 def infer_kind(title: str, text: str, is_table: bool) -> str:
@@ -419,6 +425,7 @@ def infer_meta(path: Path, text: str, raw: str, sections: list[tuple[str, ...]],
         speaker=speaker,
         speaker_role=role,
         session=infer_session(head),
+        district=infer_district(text),
     )
 
 

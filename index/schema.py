@@ -30,6 +30,7 @@ class DocMeta:
     session: str = ""
     speaker_role: str = ""  # the role alone (区长, 代区长, 主任), for "谁作的报告" and display
     source_files: tuple[str, ...] = ()  # earlier names of the file (e.g. as received)
+    district: str = ""  # the district (county, city) the document is of ("西城区"), read from its own text
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -41,6 +42,11 @@ class DocMeta:
             d[key] = tuple(d.get(key, ()))
         known = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in known})
+
+    @property
+    def place(self) -> str:
+        """The district's short name, as questions write it ("西城区" -> 西城)."""
+        return self.district[:-1] if len(self.district) > 2 else self.district
 
     @property
     def years_label(self) -> str:

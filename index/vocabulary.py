@@ -185,6 +185,11 @@ def _boundaries(text: str) -> frozenset[int]:
     return frozenset(cuts)
 
 
+def warm_up() -> None:
+    """Load the word segmenter now (2-4 s once), so the first question after start does not wait for it."""
+    _segmenter()
+
+
 @cache
 def _segmenter() -> jieba.Tokenizer:
     """jieba's own tokenizer instance (not the module-wide one other code may configure), imported

@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "ask" and (args.question is None) == (args.batch is None):
         _parser().error("give either a question or --batch FILE")
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()  # a bad XQA_* value is one line (BadSetting is a ValueError)
         if args.command == "series":
             _span(args.year)  # bad options fail before the model loads
             return _series(load_assistant(settings, progress=ConsoleProgress()), args)

@@ -18,13 +18,6 @@ from .extract import Claim, Draft
 from .retrieve import Passage
 from .understand import Question
 
-# What is asked about the report, by the words that ask it.
-_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("speaker", re.compile(r"谁|哪位|什么人|报告人|作报告的|做报告的|宣读")),
-    ("session", re.compile(r"哪次会议|什么会议|哪个会议|哪届|第几届|第几次会议|哪一次会议|会议上")),
-    ("date", re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年哪月")),
-)
-_ABOUT_REPORT = re.compile(r"报告|讲话")
 _COVER_ROWS = 3  # a report's cover lines are in its first chunks
 
 
@@ -38,10 +31,8 @@ class ReportQuestion:
 
 def report_question(q: Question, index: Index, doc_ids: list[str] | None) -> ReportQuestion | None:
     """The fact asked about a report, when the question asks about a report itself (not its content)."""
-    if not _ABOUT_REPORT.search(q.text) or q.kind in ("number", "list", "status"):
-        return None
-    field = next((name for name, pattern in _FIELDS if pattern.search(q.text)), None)
-    if field is None:
+    field = q.report_field
+    if not field:
         return None
     docs = [d for d in index.docs.values() if doc_ids is None or d.doc_id in doc_ids]
     if q.doc_years:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index import DocMeta
+from index.vocabulary import occurrences
+
 from .evidence import is_plan_span, period_label, states_period_figure, year_contradicts, year_fits
 from .match import Idf
 from .retrieve import Passage
@@ -26,7 +29,7 @@ from .text import (
     sentences,
     spans,
 )
-from .understand import ASKS_SPAN_FIGURE, Question
+from .understand import Question
 from .weights import DEFAULT, Weights
 
 _NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
@@ -40,8 +43,8 @@ _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持�
 # A target revised during the year: "由年初设定的6%左右调整为正增长", "由年初预算439.55亿元调整为413.8亿元".
 _REVISED = re.compile(r"由[^，,。；;]{0,16}?\d[^，,。；;]{0,12}?调整为([^，,。；;(（]+)")
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
-_HOME = re.compile(r"全区|西城|我区")
-_ELSEWHERE = re.compile(r"北京市(?!西城)")
+_HOME_WORDS = ("全区", "我区", "本区")  # how a report names its own district, besides its name
+_CITY = "北京市"  # the level above the districts whose reports are shipped; a city figure is not a district's
 _DEFINITION = re.compile(r"是指|指的是|即")
 
 
@@ -106,18 +109,22 @@ class Extractor:
         if not fitting:  # no sentence of the asked year alone: one of a period holding it, labelled as such
             fitting = [c for c in candidates if _may_stand_for_the_year(q, c)]
         if q.figure and fitting:  # only a sentence with the asked class of figure can answer
+            near = max(fitting, key=lambda c: c.score)
             fitting = [c for c in fitting if has_figure_of(c.sentence.text, q.figure)]
             if not fitting:
-                return Draft((), max(c.cover for c in candidates), "indicator")
+                return Draft((), near.cover, "indicator", note=_near_miss(near.sentence.text))
         if not fitting:
             return Draft((), max(c.cover for c in candidates), "year")
         best, start, end, support = _best_answer(q, fitting, self)
         if support < self.min_support:  # what is close enough speaks of other years, or nothing is close
             return Draft((), support, "weak" if of_the_year else "year")
-        if q.other_places and not any(p in best.passage.chunk.text for p in q.other_places):
+        if q.other_places and not in_place(q, best.passage):
             return Draft((), support, "place")
+        if _clipped(q, best, start, end):  # a window that drops what is asked is worse than the whole sentence
+            start, end = best.sentence.start, best.sentence.end
         if q.figure and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
-            return Draft((), support, "indicator")  # a level where a rate is asked is a near miss, not an answer
+            near = _near_miss(best.passage.chunk.text[start:end])  # a level where a rate is asked is no answer
+            return Draft((), support, "indicator", note=near)
         text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
         note = "" if _year_fits(q, best) else period_label(best.passage.chunk.text, best.sentence, best.passage.chunk, best.passage.doc)
         return Draft((Claim(text, best.passage, start, start + len(text)),), support, note=note)
@@ -157,7 +164,7 @@ def _may_stand_for_the_year(q: Question, c: _Candidate) -> bool:
         return True
     if c.plan and not q.wants_plan:
         return False
-    return not states_period_figure(c.sentence.text) or bool(ASKS_SPAN_FIGURE.search(q.text)) or q.figure == "average_rate"
+    return not states_period_figure(c.sentence.text) or q.span_figure or q.figure == "average_rate"
 
 
 def _period_allowed(q: Question, c: _Candidate) -> bool:
@@ -175,17 +182,34 @@ def _candidates(q: Question, passages: list[Passage], x: Extractor) -> list[_Can
             plan = is_plan_span(p.chunk, p.doc, s)
             period = _period_bonus(q, plan, bool(p.chunk.fields), x.w)
             score = (
-                cover + _kind_bonus(q, s.text, x.w) + period + _place_bonus(q, s.text, x.w) + x.w.rank_prior / p.rank
+                cover
+                + _kind_bonus(q, s.text, x.w)
+                + period
+                + _place_bonus(q, s.text, p.doc, x.w)
+                + x.w.rank_prior / p.rank
             )
             out.append(_Candidate(p, s, cover, score, plan))
     return out
 
 
-def _place_bonus(q: Question, text: str, w: Weights) -> float:
-    """Questions are about Xicheng unless they say otherwise: prefer its own figures to the city's."""
-    if _ELSEWHERE.search(text) and not _ELSEWHERE.search(q.text):
+def _place_bonus(q: Question, text: str, doc: DocMeta, w: Weights) -> float:
+    """Questions are about the report's own district unless they say otherwise: prefer its own
+    figures ("全区…", "西城…" in a 西城区 report) to the city's."""
+    if _names_city(text, doc) and not _names_city(q.text, doc):
         return -w.elsewhere_penalty
-    return w.home_bonus if _HOME.search(text) else 0.0
+    home = (*_HOME_WORDS, doc.place) if doc.place else _HOME_WORDS
+    return w.home_bonus if any(h in text for h in home) else 0.0
+
+
+def _names_city(text: str, doc: DocMeta) -> bool:
+    """Whether a text speaks of the city as a whole ("北京市…"), not of the report's district ("北京市西城区")."""
+    return any(not (doc.place and text.startswith(doc.place, at + len(_CITY))) for at in occurrences(text, _CITY))
+
+
+def in_place(q: Question, p: Passage) -> bool:
+    """Whether a passage may answer for the places a question names: its text names them, or its
+    report is of that district (a 朝阳区 report answers about 朝阳 without repeating the name)."""
+    return any(place in p.chunk.text or (p.doc.place and p.doc.place.startswith(place)) for place in q.other_places)
 
 
 def _kind_bonus(q: Question, text: str, w: Weights) -> float:
@@ -198,6 +222,37 @@ def _kind_bonus(q: Question, text: str, w: Weights) -> float:
     if q.kind == "fact" and _DEFINITION.search(text):
         return w.definition_bonus
     return 0.0
+
+
+_NEAR_SHOWN = 40  # characters of a near-miss figure's clause named in a refusal: one line of the chat
+
+
+def _near_miss(text: str) -> str:
+    """The clause holding the first figure of a sentence that is close but of another measure, to name
+    in the refusal what the reports do give."""
+    for clause in clauses(text):
+        if has_figure_of(clause.text, ""):
+            shown = clause.text.strip("，,；;。 ")
+            return shown if len(shown) <= _NEAR_SHOWN else shown[: _NEAR_SHOWN - 1] + "…"
+    return ""
+
+
+def _clipped(q: Question, c: _Candidate, start: int, end: int) -> bool:
+    """Whether an answer window cuts a clause and drops, with the cut part, what the question asks:
+    the asked class of figure, or items of the enumeration it cuts through.  Whole clauses around the
+    window are not "dropped": they are other statements of the sentence."""
+    text = c.passage.chunk.text
+    if not (c.sentence.start <= start and end <= c.sentence.end):
+        return False
+    marks = "，,；;：:。！？!?"
+    # the rest of the clauses the window starts and ends in ("" where it starts or ends at a clause mark)
+    after = "" if text[end - 1 : end] in marks else re.split(f"[{marks}]", text[end : c.sentence.end])[0]
+    before = "" if start == c.sentence.start or text[start - 1] in marks else re.split(f"[{marks}]", text[c.sentence.start : start])[-1]
+    if not (after + before).strip():
+        return False
+    if q.kind == "number":
+        return not has_figure_of(text[start:end], q.figure) and has_figure_of(before + after, q.figure)
+    return q.kind == "list" and ENUMERATION_MARK in before + text[start:end] + after
 
 
 def introduces(noun: str, text: str) -> bool:
@@ -243,7 +298,7 @@ def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, in
             score = (
                 x.idf.coverage(q.terms, heading + "\n" + text)
                 - w.window_clause_penalty * (j - i)
-                + min(_place_bonus(q, text, w), 0.0)
+                + min(_place_bonus(q, text, best.passage.doc, w), 0.0)
             )
             if q.kind == "number":
                 if has_figure_of(parts[j].text, q.figure):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from index import Index, Settings, Statement, covered_years, load_embedder, load_index
 from index.indicators import base_value
+from index.vocabulary import warm_up
 
 from .about import answer_about, report_question
 from .conversation import Resolved, Turn, resolve
@@ -26,21 +27,18 @@ from .retrieve import Passage, Retriever, docs_for_years
 from .series import (
     CONVERTED,
     Series,
-    asks_series,
     collect,
     gap_text,
     heading,
     indicator_of,
     point_claim,
     question_years,
-    wants_growth,
-    wants_targets,
     wording_note,
 )
 from .spelling import Speller
 from .tasks import answer_table, matching, table_query, task_records
 from .text import NUMBER_RE
-from .understand import Question, asks_difference, corrected
+from .understand import Question, corrected
 from .weights import DEFAULT, Weights
 
 _HISTORY = 5  # earlier questions a follow-up may refer to
@@ -136,6 +134,7 @@ class Assistant:
         self.extractor = Extractor(self.idf, settings.min_support, settings.max_answer_chars, weights)
         self.speller = Speller.from_texts(c.text for c in index.chunks)
         self.tasks = task_records(index)
+        warm_up()  # the vocabulary's word segmenter, loaded here rather than on the first question
         self.model = ModelReader.from_settings(settings)  # None: no model configured (the default)
         # A cited passage back to its row (a follow-up's referent, from an earlier answer's JSON).
         self._rows_by_text = {(index.docs[c.doc_id].file, c.text): i for i, c in enumerate(index.chunks)}
@@ -210,7 +209,7 @@ class Assistant:
         if doc_ids:
             doc_ids, conflict = _apply_doc_filter(q, list(doc_ids), self.index)
             notice += conflict
-        if asks_series(q.text):
+        if q.trend:
             answer = self._series(question, q, doc_ids, notice, t0)
             if answer is not None:
                 answer.carried = found.carried
@@ -267,8 +266,8 @@ class Assistant:
         indicator = indicator_of([q.text, *(a for alts in q.terms for a in alts)], self.index)
         if indicator is None:
             return None
-        targets, growth = wants_targets(q.text), wants_growth(q.text)
-        years = question_years(q.text, q.years, self.index, targets)
+        targets, growth = q.targets, q.trend == "growth"
+        years = question_years(q.since, q.years, self.index, targets)
         answer = self.series(indicator, years, growth=growth, targets=targets, doc_ids=doc_ids)
         if answer is None:
             return None
@@ -383,6 +382,9 @@ class Assistant:
         if q.years:
             by_year = docs_for_years(self.index, q.years)
             allowed = by_year if allowed is None else [d for d in allowed if d in by_year]
+        places = [d.doc_id for d in self.index.docs.values() if d.place and any(d.place.startswith(p) for p in q.other_places)]
+        if places:  # "朝阳区…" where a 朝阳区 report is indexed: that district's reports
+            allowed = places if allowed is None else [d for d in allowed if d in places]
         words = [alt for alts in q.terms for alt in alts if alt not in q.text]
         query = " ".join([q.text, *words])
         found = self.retriever.search(query, k=k, doc_ids=allowed, mode=mode)
@@ -496,9 +498,11 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
     if draft.reason == "indicator":
         asked = {"rate": "增速或变化幅度", "average_rate": "年均增速", "share": "比重", "money": "金额"}
         asked = asked.get(q.figure, "这项指标")
-        return f"现有报告中未找到{years}所问的{asked}（相近内容是其他口径的数字，不能代替）"
+        near = f"“{draft.note}”" if draft.note else "相近内容"
+        return f"现有报告中未找到{years}所问的{asked}（报告给出的{near}是其他口径的数字，不能代替）"
     if draft.reason == "place":
-        return "现有报告只涉及西城区，未找到所问地区的相关信息"
+        places = "、".join(dict.fromkeys(d.district for d in index.docs.values() if d.district)) or "本区"
+        return f"现有报告只涉及{places}，未找到所问地区的相关信息"
     if draft.reason == "year":
         return f"现有报告中未找到{years}的这项数据（相近内容属于其他年份，不能代替）"
     return f"现有报告中未找到{years}这方面的明确信息"
@@ -521,7 +525,7 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]], marks: list[i
         return ""
     (a_side, _), (b_side, _) = drafts
     across_years = bool(a_side.years and b_side.years and a_side.years != b_side.years and a_side.terms == b_side.terms)
-    if not across_years and not asks_difference(q.text):
+    if not across_years and not q.difference:
         return ""
     values = []
     for side, draft in drafts:
@@ -542,7 +546,7 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]], marks: list[i
     shown = str(int(size)) if size == int(size) else str(size)
     unit = "个百分点" if base == "%" else shown_unit  # a difference of two rates is in percentage points
     source = f"（由[{marks[0]}][{marks[1]}]计算）"
-    ratio = f"，是前者的{b / a:.2f}倍" if a and re.search(r"几倍|多少倍|翻了", q.text) else ""
+    ratio = f"，是前者的{b / a:.2f}倍" if a and q.ratio else ""
     if b == a:
         return f"两者相同{source}"
     verb = ("上升" if b > a else "下降") if base == "%" else ("增加" if b > a else "减少")

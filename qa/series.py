@@ -24,17 +24,6 @@ from index import Index, Statement
 from index.indicators import ACTUAL_KINDS, base_value
 from index.vocabulary import ALIASES, occurrences, whole_term
 
-from .understand import ASKS_SPAN_FIGURE, asks_change_between_ends, asks_difference
-
-_ASKS_SERIES = re.compile(
-    r"历年|这几年|近几年|这些年|逐年|每年|每一年|各年|历次|变化|趋势|走势|变动|(?:19|20)\d{2}\s*年?\s*(?:以来|至今)|"
-    r"从\s*(?:19|20)\d{2}\s*年?\s*(?:到|至)\s*(?:19|20)\d{2}"
-)
-# A rate, not a level: "增速", "每年增长多少", "增长目标"; "涨到多少" asks the level reached.
-_ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|降幅|(?:增长|下降|提高)(?![到至])")
-_ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
-_SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
-
 TARGET_KINDS = ("目标", "调整后目标")
 # What follows a name up to the question's own words, when it holds another measure noun.
 _OTHER_HEAD = re.compile(
@@ -76,19 +65,6 @@ class Series:
     def cited(self, numbers: dict[int, int]) -> Series:
         """The points numbered by their statements' citations (``numbers``: id of the statement -> n)."""
         return replace(self, points=tuple(replace(p, n=numbers.get(id(p.statement), 0)) for p in self.points))
-
-
-def asks_series(text: str) -> bool:
-    """A question for figures over years ("历年", "这几年", "变化", "从X年到Y年", "X年以来", "每年").
-
-    Not a period total, and not a comparison of two years ("2013年和2019年比变化多少"): those
-    are answered as one figure, or as two sides with their difference.
-    """
-    if not _ASKS_SERIES.search(text) or ASKS_SPAN_FIGURE.search(text) or asks_change_between_ends(text):
-        return False
-    named = set(re.findall(r"(?:19|20)\d{2}", text))
-    spans = re.search(r"到|至|以来|[—\-－~～–]", text)
-    return not (len(named) == 2 and not spans and asks_difference(text))
 
 
 def indicator_of(texts: Iterable[str], index: Index) -> str | None:
@@ -154,21 +130,12 @@ def collect(
     )
 
 
-def question_years(text: str, years: tuple[int, ...], index: Index, targets: bool = False) -> tuple[int, ...]:
-    """The span a series question asks for: its years; "X年以来" up to the last year reported on (planned on)."""
-    m = _SINCE.search(text)
+def question_years(since: int | None, years: tuple[int, ...], index: Index, targets: bool = False) -> tuple[int, ...]:
+    """The span a series question asks for: its years; "X年以来" (``since``) up to the last year reported on (planned on)."""
     last = max((y for d in index.docs.values() for y in (*d.years, *(d.plan_years if targets else ()))), default=None)
-    if m and last is not None:
-        return tuple(range(int(m.group(1)), max(last, int(m.group(1))) + 1))
+    if since is not None and last is not None:
+        return tuple(range(since, max(last, since) + 1))
     return tuple(range(min(years), max(years) + 1)) if len(years) > 1 else years
-
-
-def wants_growth(text: str) -> bool:
-    return bool(_ASKS_GROWTH.search(text))
-
-
-def wants_targets(text: str) -> bool:
-    return bool(_ASKS_TARGET.search(text))
 
 
 _SCALES = {"元": (("亿元", 1e8), ("万元", 1e4)), "人": (("万人", 1e4),), "人次": (("万人次", 1e4),)}

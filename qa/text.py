@@ -62,11 +62,22 @@ _RATE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|个百分点)|(?:增加
 _MONEY_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*[万亿千百]?元")
 # An annual average over a period ("年均增长8.2%") is not one year's change, and one year's is not an average.
 _AVERAGE_FIGURE = re.compile(r"(?:年均|年平均|平均每年)[^\d，,。；;]{0,6}\d+(?:\.\d+)?\s*(?:%|％|个百分点)?")
-FIGURE_CLASSES = {"rate": _RATE_FIGURE, "share": _RATE_FIGURE, "money": _MONEY_FIGURE, "average_rate": _AVERAGE_FIGURE}
+# A share is a percentage that is not a change: "占全区的40%", "比重达到32%", not "同比增长23.6%".
+_PERCENT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％)")
+_CHANGE_BEFORE = re.compile(r"(?:增长|增幅|增速|下降|降幅|提高|降低|减少|同比|递增|增|降)了?\s*$")
+
+
+def _states_share(text: str) -> bool:
+    return any(not _CHANGE_BEFORE.search(text[max(m.start() - 4, 0) : m.start()]) for m in _PERCENT.finditer(text))
+
+
+FIGURE_CLASSES = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE, "average_rate": _AVERAGE_FIGURE}
 
 
 def has_figure_of(text: str, wanted: str) -> bool:
     """Whether ``text`` states a figure of the wanted class ("" = any figure)."""
+    if wanted == "share":
+        return _states_share(text)
     pattern = FIGURE_CLASSES.get(wanted)
     if pattern is None:
         return has_figure(text)

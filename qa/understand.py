@@ -148,6 +148,14 @@ class Question:
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     row: int | None = None  # the task row a follow-up refers to ("它完成了吗？"), from the conversation
+    # What is asked, read once here so later stages never read the text again:
+    trend: str = ""  # a series over years: "level", "growth" (rates) or "" (not a trend question)
+    targets: bool = False  # a trend of targets ("历年的增长目标")
+    since: int | None = None  # "2004年以来": a trend from this year to the last reported
+    difference: bool = False  # how two sides differ ("差多少", "升了还是降了")
+    ratio: bool = False  # "几倍", "翻了": the later side over the earlier
+    span_figure: bool = False  # a total for a span ("累计", "一共"), not one year's figure
+    report_field: str = ""  # asks about a report itself: "speaker", "session" or "date"
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
 
     @property
@@ -293,7 +301,7 @@ def analyse(text: str, context: Question | None = None) -> Question:
         head = subs[0]
         if asks_difference(text):  # "…是升了还是降了": each side is a figure
             subs = [replace(sub, kind="number") if sub.kind == "fact" else sub for sub in subs]
-        return replace(
+        whole = replace(
             head,
             text=text,
             years=tuple(sorted({y for s in subs for y in s.years})),
@@ -302,7 +310,8 @@ def analyse(text: str, context: Question | None = None) -> Question:
             other_places=tuple(dict.fromkeys(p for s in subs for p in s.other_places)),
             parts=tuple(subs),
         )
-    return _analyse_one(text, context)
+        return typed(whole)
+    return typed(_analyse_one(text, context))
 
 
 def corrected(q: Question, speller: Speller) -> Question:
@@ -322,7 +331,7 @@ def corrected(q: Question, speller: Speller) -> Question:
     if not changed:
         return q
     parts = tuple(corrected(p, speller) for p in q.parts)
-    return replace(q, text=text, terms=tuple(terms), parts=parts)
+    return typed(replace(q, text=text, terms=tuple(terms), parts=parts))
 
 
 def missing_slots(text: str) -> frozenset[str]:
@@ -476,13 +485,63 @@ _DIFFERENCE_ASKED = re.compile(
 )
 
 
+_ASKS_SERIES = re.compile(
+    r"历年|这几年|近几年|这些年|逐年|每年|每一年|各年|历次|变化|趋势|走势|变动|(?:19|20)\d{2}\s*年?\s*(?:以来|至今)|"
+    r"从\s*(?:19|20)\d{2}\s*年?\s*(?:到|至)\s*(?:19|20)\d{2}"
+)
+# A rate, not a level: "增速", "每年增长多少", "增长目标"; "涨到多少" asks the level reached.
+_ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|降幅|(?:增长|下降|提高)(?![到至])")
+_ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
+_SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
+_ASKS_RATIO = re.compile(r"几倍|多少倍|翻了")
+# Questions about a report itself, and which of its facts: who delivered it, at which session, when.
+_ABOUT_REPORT = re.compile(r"报告|讲话")
+_REPORT_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("speaker", re.compile(r"谁|哪位|什么人|报告人|作报告的|做报告的|宣读")),
+    ("session", re.compile(r"哪次会议|什么会议|哪个会议|哪届|第几届|第几次会议|哪一次会议|会议上")),
+    ("date", re.compile(r"什么时候|何时|哪天|哪一天|几月几日|日期|哪年哪月")),
+)
+
+
+def asks_series(text: str) -> bool:
+    """A question for figures over years ("历年", "这几年", "变化", "从X年到Y年", "X年以来", "每年").
+
+    Not a period total, and not a comparison of two years ("2013年和2019年比变化多少"): those
+    are answered as one figure, or as two sides with their difference.
+    """
+    if not _ASKS_SERIES.search(text) or _ASKS_SPAN_FIGURE.search(text) or asks_change_between_ends(text):
+        return False
+    named = set(re.findall(r"(?:19|20)\d{2}", text))
+    spans = re.search(r"到|至|以来|[—\-－~～–]", text)
+    return not (len(named) == 2 and not spans and asks_difference(text))
+
+
+def typed(q: Question) -> Question:
+    """The question's asked-for facts, read from its text once (and from each side's text for a compound)."""
+    text = q.text
+    trend = ("growth" if _ASKS_GROWTH.search(text) else "level") if asks_series(text) else ""
+    since = _SINCE.search(text)
+    about = next((name for name, p in _REPORT_FIELDS if p.search(text)), "") if _ABOUT_REPORT.search(text) else ""
+    return replace(
+        q,
+        trend=trend,
+        targets=bool(_ASKS_TARGET.search(text)),
+        since=int(since.group(1)) if since else None,
+        difference=asks_difference(text),
+        ratio=bool(_ASKS_RATIO.search(text)),
+        span_figure=bool(_ASKS_SPAN_FIGURE.search(text)),
+        report_field=about if q.kind not in ("number", "list", "status") else "",
+        parts=tuple(typed(p) for p in q.parts),
+    )
+
+
 def asks_difference(text: str) -> bool:
     """Whether a comparison question asks how its sides differ ("差多少", "是升了还是降了", "哪个更高")."""
     return _DIFFERENCE_ASKED.search(text) is not None
 
 
 # A total over the span ("2004到2006年累计完成…多少"): one figure, not two ends or a series.
-ASKS_SPAN_FIGURE = re.compile(r"累计|一共|总共|合计|共计|总计|这[两三四五六七八九十]年")
+_ASKS_SPAN_FIGURE = re.compile(r"累计|一共|总共|合计|共计|总计|这[两三四五六七八九十]年")
 
 
 def asks_change_between_ends(text: str) -> bool:
@@ -493,8 +552,8 @@ def asks_change_between_ends(text: str) -> bool:
     """
     return bool(
         _RANGE_RE.search(text)
-        and (asks_difference(text.replace("变化", "")) or re.search(r"几倍|多少倍|翻了", text))
-        and not ASKS_SPAN_FIGURE.search(text)
+        and (asks_difference(text.replace("变化", "")) or _ASKS_RATIO.search(text))
+        and not _ASKS_SPAN_FIGURE.search(text)
     )
 # Verbs that end a content piece ("停车位新增"): the predicate a follow-up keeps when it changes the topic.
 _PREDICATE_TAIL = re.compile(r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$")

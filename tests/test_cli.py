@@ -123,3 +123,13 @@ def test_series_of_an_unstated_indicator_says_what_is_stated(built_index: Settin
 def test_series_refuses_a_bad_year_span_before_loading(built_index: Settings, tmp_path: Path):
     done = run_qa(built_index, tmp_path, "--year", "2010-20", "GDP", command="series")
     assert done.returncode == 2 and "--year 需要四位年份或年份区间" in done.stderr
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(built_index: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, "XQA_TOP_K": "many", "XQA_INDEX_DIR": str(built_index.index_dir)}
+    for module, args in (("qa", ["ask", "2019年GDP是多少？"]), ("index", ["status"])):
+        done = subprocess.run(
+            [sys.executable, "-m", module, *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=300
+        )
+        assert done.returncode == 2 and "XQA_TOP_K" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

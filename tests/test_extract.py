@@ -124,3 +124,18 @@ def test_a_list_answer_is_the_enumeration_the_asked_noun_introduces() -> None:
     draft = _extractor().extract(analyse("四大主题展览分别是哪些？"), [groups, members])
     assert draft.claims[0].passage is members and "运河记忆" in draft.claims[0].text
     assert introduces("四大主题展览", members.chunk.text) and not introduces("四大主题展览", groups.chunk.text)
+
+
+def test_a_window_that_cuts_an_enumeration_gives_way_to_the_whole_sentence() -> None:
+    short = Extractor(idf(), min_support=0.5, max_chars=20)  # a window shorter than the enumeration
+    c = passage("三大便民工程分别是早餐工程、菜店工程、修车工程。")
+    claim = short.extract(analyse("三大便民工程是哪些？"), [c]).claims[0]
+    assert all(item in claim.text for item in ("早餐工程", "菜店工程", "修车工程"))
+    assert c.chunk.text[claim.start : claim.end].startswith("三大便民工程")
+
+
+def test_a_near_miss_figure_is_refused_and_named() -> None:
+    p = passage("全区文化产业增加值实现520亿元，同比增长7.5%。")
+    draft = _extractor().extract(analyse("2030年文化产业增加值占比是多少？"), [p])
+    assert draft.abstained and draft.reason == "indicator"
+    assert "520亿元" in draft.note or "7.5%" in draft.note

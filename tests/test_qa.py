@@ -124,3 +124,35 @@ def test_a_claim_whose_figure_its_passage_does_not_print_is_never_shown(assistan
     invented = Claim("新建口袋公园15处", p, 2, 10)  # a figure the passage does not print
     shown, cites = compose(q, [(q, Draft((invented,), 1.0))], assistant.index)
     assert not cites and "15" not in shown and "未找到" in shown
+
+
+REPORT_OF_ANOTHER_DISTRICT = """北京市朝阳区第十七届人民代表大会第一次会议
+政府工作报告
+——2031年1月8日在北京市朝阳区第十七届人民代表大会第一次会议上
+朝阳区人民政府区长
+各位代表：
+现在，我代表朝阳区人民政府向大会报告工作，请予审议。
+一、2030年工作回顾
+全年新建口袋公园47处，改造老旧小区120个，新增停车位5600个。
+二、2031年工作安排
+新建口袋公园60处，完成老旧小区综合整治80个。
+"""
+
+
+@pytest.mark.slow
+def test_a_report_of_another_district_is_answered_about_that_district(corpus_copy, tmp_path) -> None:
+    from index.admin import add_document
+    from qa import Assistant
+
+    path = tmp_path / "chaoyang-2031.txt"
+    path.write_text(REPORT_OF_ANOTHER_DISTRICT, encoding="utf-8")
+    add_document(corpus_copy, path)
+    bot = Assistant.load(corpus_copy)
+    assert bot.index.docs["chaoyang-2031"].district == "朝阳区"
+    assert bot.index.docs["2020-work-report"].district == "西城区"
+    reviewed = bot.ask("朝阳区2030年新建了多少口袋公园？")
+    assert "47处" in reviewed.answer and reviewed.citations[0].source == "chaoyang-2031.txt"
+    planned = bot.ask("朝阳区2031年计划新建多少口袋公园？")
+    assert "60处" in planned.answer, planned.answer
+    elsewhere = bot.ask("海淀区2030年新建了多少口袋公园？")
+    assert elsewhere.abstained and "西城区、朝阳区" in elsewhere.answer

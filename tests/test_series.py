@@ -12,7 +12,8 @@ import re
 import pytest
 
 from qa import Assistant
-from qa.series import asks_series, collect, format_value, indicator_of, wants_growth, wants_targets
+from qa.series import collect, format_value, indicator_of
+from qa.understand import analyse, asks_series
 
 pytestmark = pytest.mark.slow
 HEADLINE = ("地区生产总值", "一般公共预算收入", "居民人均可支配收入", "三级税收")
@@ -90,8 +91,8 @@ def test_question_names_and_words_find_the_series(assistant: Assistant):
     assert indicator_of(["区级财政收入这几年的变化"], index) == "一般公共预算收入"
     assert indicator_of(["空气质量优良天数历年"], index) is None  # another measure after the name
     assert asks_series("2004年以来区级财政收入的变化") and not asks_series("2013年到2016年累计完成多少")
-    assert wants_growth("GDP历年增速") and not wants_growth("GDP历年涨到多少")
-    assert wants_targets("历年地区生产总值的增长目标")
+    assert analyse("GDP历年增速").trend == "growth" and analyse("GDP历年涨到多少").trend == "level"
+    assert analyse("历年地区生产总值的增长目标").targets and analyse("2004年以来区级财政收入的变化").since == 2004
 
 
 def test_a_trend_question_in_the_chat_is_answered_as_the_series(assistant: Assistant):

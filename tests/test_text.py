@@ -41,3 +41,12 @@ def test_figure_classes() -> None:
     assert not has_figure_of("五年间年均增长7.5%", "rate") and has_figure_of("五年间年均增长7.5%", "average_rate")
     assert has_figure_of("投入资金3.2亿元", "money") and not has_figure_of("压减50%", "money")
     assert has_figure_of("新建12处", "") and not has_figure_of("稳步推进", "")
+
+
+def test_a_share_is_a_percentage_that_is_not_a_change() -> None:
+    from qa.text import has_figure_of
+
+    assert has_figure_of("文化产业增加值占全区比重达到12.5%", "share")
+    assert not has_figure_of("文化产业增加值同比增长12.5%", "share")
+    assert not has_figure_of("收入增长了8%", "share")
+    assert has_figure_of("收入增长了8%", "rate")
