@@ -287,6 +287,13 @@ def read_manifest(settings: Settings) -> dict | None:
         ) from exc
 
 
+def built_by_older_code(settings: Settings) -> bool:
+    """Whether the stored index holds a document ingested by other ingestion code than this one's
+    (new metadata fields, changed statement names): a build brings it up to date, reusing vectors."""
+    manifest = read_manifest(settings)
+    return bool(manifest) and any(d.get("code") != CODE_VERSION for d in manifest.get("docs", {}).values())
+
+
 def check_store(settings: Settings) -> None:
     """Refuse an unknown store, and an unusable Milvus before anything is changed (one-line message)."""
     if settings.store not in STORES:

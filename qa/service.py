@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index import IndexUnavailable, Settings, build_index
-from index.store import Progress
+from index.store import Progress, built_by_older_code
 
 from .pipeline import Assistant
 
@@ -14,6 +14,8 @@ def load_assistant(settings: Settings | None = None, progress: Progress | None =
     A damaged index is not silently replaced: :class:`IndexUnavailable` says how to rebuild.
     """
     settings = settings or Settings.from_env()
+    if settings.store != "milvus" and built_by_older_code(settings):  # a Milvus replica serves what was published
+        build_index(settings, progress=progress)
     try:
         return Assistant.load(settings)
     except IndexUnavailable as exc:
