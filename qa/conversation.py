@@ -21,14 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from .understand import Question, analyse, content_terms, missing_slots
+from .understand import Question, analyse, content_terms, missing_slots, subject_name
 
-_TASK_SHOWN = 24  # characters of a carried task shown in the rewrite line: one line on a phone at 390 px
+_TASK_SHOWN = 24  # characters of a carried task named in the rewrite line; the whole task is in the cited row
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One earlier turn: the question as understood and the task row its answer cited first."""
+    """One earlier turn: the question as understood, and the task row its answer cited (when it cited
+    exactly one: an answer listing several rows has no one referent)."""
 
     question: Question
     row: int | None = None
@@ -87,7 +88,7 @@ def _carried(q: Question, alone: Question, context: Question, back: int, missing
         task = context.text if len(context.text) <= _TASK_SHOWN else context.text[: _TASK_SHOWN - 2] + "…”"
         taken.append(f"任务{task}")
     elif q.terms != alone.terms and context.terms:
-        taken.append(f"“{context.terms[0][0]}”")
+        taken.append(f"“{subject_name(context)}”")
     if q.years and not alone.years:
         taken.append("、".join(f"{y}年" for y in q.years) if len(q.years) <= 2 else f"{q.years[0]}–{q.years[-1]}年")
     if q.doc_years and not alone.doc_years:

@@ -52,15 +52,32 @@ class Retriever:
         self.embedder = embedder
         self.rrf_k = rrf_k
         self.candidates = candidates
+        self._mapped = -1  # how many rows the maps below were built from
+        self._rows_of: dict[str, list[int]] = {}
         self._rows_by_doc: dict[str, np.ndarray] = {}
-        for i, c in enumerate(index.chunks):
-            self._rows_by_doc.setdefault(c.doc_id, []).append(i)  # type: ignore[arg-type]
-        self.rows_of: dict[str, list[int]] = {d: list(r) for d, r in self._rows_by_doc.items()}  # in document order
-        self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in self._rows_by_doc.items()}
+
+    @property
+    def rows_of(self) -> dict[str, list[int]]:
+        """Each document's rows, in document order."""
+        self._refresh()
+        return self._rows_of
+
+    def _refresh(self) -> None:
+        """Rebuild the per-document rows when the index has grown: a replica of a shared (Milvus)
+        store appends the rows of a document another process added."""
+        if self._mapped == len(self.index.chunks):
+            return
+        rows: dict[str, list[int]] = {}
+        for i, c in enumerate(self.index.chunks):
+            rows.setdefault(c.doc_id, []).append(i)
+        self._rows_of = rows
+        self._rows_by_doc = {d: np.asarray(r, dtype=np.int64) for d, r in rows.items()}
+        self._mapped = len(self.index.chunks)
 
     def allowed_rows(self, doc_ids: list[str] | None) -> np.ndarray | None:
         if doc_ids is None:
             return None
+        self._refresh()
         parts = [self._rows_by_doc[d] for d in doc_ids if d in self._rows_by_doc]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
