@@ -513,7 +513,8 @@ def _possibly_related_note() -> str:
 
 
 def _difference(q: Question, drafts: list[tuple[Question, Draft]], marks: list[int]) -> str:
-    """The difference of two sides' figures, the later year's minus the earlier's, in one unit.
+    """The difference of two sides' figures in one unit: the later year's against the earlier's, or the
+    question's own order when it says "A比B".
 
     Always for one indicator asked for two years (a comparison across years is
     what such a question is for); for other pairs of sides only when asked ("差多少").
@@ -534,9 +535,14 @@ def _difference(q: Question, drafts: list[tuple[Question, Draft]], marks: list[i
             return ""
         value, unit = float(m.group(1).replace(",", "")), m.group(2)
         values.append((side, *base_value(value, unit), unit))
-    if all(v[0].years for v in values) and max(values[0][0].years) > max(values[1][0].years):
-        values.reverse()
-        marks = marks[::-1]
+    # Said of the later year against the earlier ("2016年比2013年增加…"), or in the question's order
+    # when it gives one ("2013年比2016年少多少" -> "2013年比2016年减少…").
+    years_of = [max(v[0].years) if v[0].years else 0 for v in values]
+    if all(years_of):
+        subject = q.against[0] if set(q.against) == set(years_of) else max(years_of)
+        if years_of[0] == subject:
+            values.reverse()
+            marks = marks[::-1]
     (early, a, base, ua), (late, b, other_base, ub) = values
     if base != other_base:
         return ""

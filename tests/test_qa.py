@@ -156,3 +156,10 @@ def test_a_report_of_another_district_is_answered_about_that_district(corpus_cop
     assert "60处" in planned.answer, planned.answer
     elsewhere = bot.ask("海淀区2030年新建了多少口袋公园？")
     assert elsewhere.abstained and "西城区、朝阳区" in elsewhere.answer
+
+
+def test_a_difference_is_said_in_the_question_s_order_or_later_against_earlier(assistant) -> None:
+    asked = assistant.ask("2013年比2016年三级税收少了多少？").answer
+    assert "2013年比2016年减少953.1亿元" in asked
+    for question in ("2016年和2013年的三级税收相比有什么变化？", "13年跟16年的三级税收差多少？"):
+        assert "2016年比2013年增加953.1亿元" in assistant.ask(question).answer, question
