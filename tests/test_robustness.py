@@ -251,7 +251,7 @@ def test_markup_in_a_question_is_escaped_in_the_chat(app_url: str):
 def test_lone_surrogates_are_dropped_instead_of_breaking_the_reply(app_url: str):
     """A browser can send '\\ud800' (JSON.stringify escapes it); the reply must still be valid UTF-8."""
     question = "2019年GDP\ud800是多少\udfff？"
-    done = raw_call(app_url, "ask", [question])
+    done = raw_call(app_url, "ask", [question, []])  # the question and the conversation's earlier turns
     assert done["success"], done
     assert "4500亿元" in done["output"]["data"][0]["answer"]
     done = raw_call(app_url, "chat", [question, [], None, "", ""])
@@ -267,7 +267,7 @@ def test_out_of_range_filters_and_inputs_are_refused_by_validation(app_url: str)
     for data in (["2019年GDP是多少？", [], None, "1999", ""], ["2019年GDP是多少？", [], None, "", "../../etc/passwd"]):
         done = raw_call(app_url, "chat", data)
         assert not done["success"] and "not in the list of choices" in done["refused"], done
-    done = raw_call(app_url, "ask", [12345])
+    done = raw_call(app_url, "ask", [12345, []])
     assert not done["success"] and "请输入文字问题" in done["output"]["error"]
     answers(app_url)
 
