@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from index import DocMeta
 from index.vocabulary import occurrences
 
-from .evidence import is_plan_span, period_label, states_period_figure, year_contradicts, year_fits
+from .evidence import is_plan_span, period_label, period_years, states_period_figure, year_contradicts, year_fits
 from .match import Idf
 from .retrieve import Passage
 from .text import (
@@ -186,10 +186,19 @@ def _candidates(q: Question, passages: list[Passage], x: Extractor) -> list[_Can
                 + _kind_bonus(q, s.text, x.w)
                 + period
                 + _place_bonus(q, s.text, p.doc, x.w)
+                + _span_bonus(q, p, s.text, x.w)
                 + x.w.rank_prior / p.rank
             )
             out.append(_Candidate(p, s, cover, score, plan))
     return out
+
+
+def _span_bonus(q: Question, p: Passage, text: str, w: Weights) -> float:
+    """"五年拆违一共拆了多少": a total over a span of that many years is the one of a review of that many
+    years ("累计拆除…" in the review of 2012–2016), not one year's figure."""
+    if q.duration is None or not states_period_figure(text):
+        return 0.0
+    return w.span_bonus if len(period_years(p.chunk, p.doc)) == q.duration else 0.0
 
 
 def _place_bonus(q: Question, text: str, doc: DocMeta, w: Weights) -> float:

@@ -156,6 +156,7 @@ class Question:
     ratio: bool = False  # "几倍", "翻了": the later side over the earlier
     against: tuple[int, ...] = ()  # "2013年比2016年…": (2013, 2016), the order a difference is said in
     span_figure: bool = False  # a total for a span ("累计", "一共"), not one year's figure
+    duration: int | None = None  # "五年拆违一共拆了多少": the length of the span asked about, in years
     report_field: str = ""  # asks about a report itself: "speaker", "session" or "date"
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
 
@@ -495,6 +496,7 @@ _ASKS_GROWTH = re.compile(r"增速|增长率|增幅|涨幅|降幅|(?:增长|下�
 _ASKS_TARGET = re.compile(r"目标|计划|预期|规划")
 _SINCE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:以来|至今)")
 _ASKS_RATIO = re.compile(r"几倍|多少倍|翻了")
+_DURATION = re.compile(r"(?<![\d年])([一二两三四五六七八九十]|\d)\s*年(?:来|间|里|中|内|期间)?(?![\d月])")
 _A_AGAINST_B = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:比|较|相比|对比)\s*((?:19|20)\d{2})\s*年")
 # Questions about a report itself, and which of its facts: who delivered it, at which session, when.
 _ABOUT_REPORT = re.compile(r"报告|讲话")
@@ -533,6 +535,7 @@ def typed(q: Question) -> Question:
         ratio=bool(_ASKS_RATIO.search(text)),
         against=tuple(int(y) for y in m.groups()) if (m := _A_AGAINST_B.search(text)) else (),
         span_figure=bool(_ASKS_SPAN_FIGURE.search(text)),
+        duration=small_number(m.group(1)) if (m := _DURATION.search(text)) else None,
         report_field=about if q.kind not in ("number", "list", "status") else "",
         parts=tuple(typed(p) for p in q.parts),
     )

@@ -139,3 +139,11 @@ def test_a_near_miss_figure_is_refused_and_named() -> None:
     draft = _extractor().extract(analyse("2030年文化产业增加值占比是多少？"), [p])
     assert draft.abstained and draft.reason == "indicator"
     assert "520亿元" in draft.note or "7.5%" in draft.note
+
+
+def test_a_total_over_n_years_is_the_one_of_a_review_of_n_years() -> None:
+    one_year = passage("全年新增学位1800个。")  # the 2030 review
+    five_years = passage("五年累计新增学位8600个。", rank=2, section=("一、过去五年工作回顾",), doc=FIVE_YEARS)
+    draft = _extractor().extract(analyse("这五年一共新增了多少学位？"), [one_year, five_years])
+    assert "8600个" in draft.claims[0].text
+    assert "1800个" in _extractor().extract(analyse("新增了多少学位？"), [one_year, five_years]).claims[0].text
