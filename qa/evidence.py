@@ -54,8 +54,18 @@ def task_end(chunk: Chunk) -> int:
     return at + len(task) if at >= 0 else 0
 
 
+# A target revised during the year: "由年初设定的6%左右调整为正增长", "由年初预算439.55亿元调整为413.8亿元";
+# what is revised must be a target (年初/原定/预算/目标/计划), not a count ("由195个社区调整为152个").
+REVISED_TARGET = re.compile(
+    r"由[^，,。；;]{0,4}(?:年初|原定|原计划|预算|目标|计划)[^，,。；;]{0,14}?\d[^，,。；;]{0,12}?调整为([^，,。；;(（]+)"
+)
+
+
 def is_plan_span(chunk: Chunk, doc: DocMeta, span: Span) -> bool:
-    """Whether a sentence states a plan: in a plan section, or inside a task row's task column."""
+    """Whether a sentence states a plan: in a plan section, inside a task row's task column, or a
+    target revised during the year (a revised target is still a target, not what was achieved)."""
+    if REVISED_TARGET.search(span.text):
+        return True
     return span.start < task_end(chunk) if chunk.fields else is_plan_chunk(chunk, doc)
 
 

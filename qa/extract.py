@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from index import DocMeta
 from index.vocabulary import occurrences
 
-from .evidence import is_plan_span, period_label, period_years, states_period_figure, year_contradicts, year_fits
+from .evidence import (
+    REVISED_TARGET,
+    is_plan_span,
+    period_label,
+    period_years,
+    states_period_figure,
+    year_contradicts,
+    year_fits,
+)
 from .match import Idf
 from .retrieve import Passage
 from .text import (
@@ -40,8 +48,6 @@ _DONE = re.compile(
     r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
 )
 _ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
-# A target revised during the year: "由年初设定的6%左右调整为正增长", "由年初预算439.55亿元调整为413.8亿元".
-_REVISED = re.compile(r"由[^，,。；;]{0,16}?\d[^，,。；;]{0,12}?调整为([^，,。；;(（]+)")
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME_WORDS = ("全区", "我区", "本区")  # how a report names its own district, besides its name
 _CITY = "北京市"  # the level above the districts whose reports are shipped; a city figure is not a district's
@@ -386,7 +392,7 @@ def status_verdict(status: str) -> str:
 
 def with_revision(verdict: str, status: str) -> str:
     """已完成 against a target cut or raised during the year is not a plain 已完成: the verdict says so."""
-    revised = _REVISED.search(status)
+    revised = REVISED_TARGET.search(status)
     if not revised:
         return verdict
     return f"{verdict + '，' if verdict else ''}目标年内调整为{revised.group(1)}"
@@ -420,6 +426,6 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     failed = _NEGATIVE.search(evidence) or _TERMINATED.search(evidence)
     about = ranked[0][1].text if names_it and not failed else evidence
     verdict = status_verdict(about)
-    if not _REVISED.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict
+    if not REVISED_TARGET.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict
         verdict = with_revision(verdict, status)
     return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)

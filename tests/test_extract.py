@@ -147,3 +147,9 @@ def test_a_total_over_n_years_is_the_one_of_a_review_of_n_years() -> None:
     draft = _extractor().extract(analyse("这五年一共新增了多少学位？"), [one_year, five_years])
     assert "8600个" in draft.claims[0].text
     assert "1800个" in _extractor().extract(analyse("新增了多少学位？"), [one_year, five_years]).claims[0].text
+
+
+def test_a_target_revised_during_the_year_is_no_actual() -> None:
+    p = passage("区级财政收入由年初预算400亿元调整为380亿元左右。全年区级财政收入实际完成381亿元。")
+    draft = _extractor().extract(analyse("2030年区级财政收入实际完成了多少？"), [p])
+    assert "381亿元" in draft.claims[0].text and "调整为" not in draft.claims[0].text

@@ -94,3 +94,7 @@ def test_the_real_table_lists_every_row_a_unit_leads(assistant) -> None:
     assert answer.answer.startswith(f"共{len(rows)}项：") and len(rows) > 5
     assert len(answer.citations) == len(rows)
     assert all(c.quote in {r.task for r in rows} for c in answer.citations)
+
+
+def test_a_changed_count_is_no_revised_target() -> None:
+    assert status_verdict("全区由195个社区调整为152个，已全部完成换届。") == "已完成"
