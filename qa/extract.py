@@ -70,7 +70,7 @@ class Draft:
     support: float  # coverage of the best evidence, 0..1
     reason: str = ""  # why nothing was claimed
     lead: str = ""  # said before the claims ("共4项：")
-    note: str = ""  # said after them ("（2017年报告，所述为2012–2016年）")
+    note: str = ""  # said after them ("（2017年报告，所述为2012–2016年）"); in a near-miss refusal, what the report gives
 
     @property
     def abstained(self) -> bool:
