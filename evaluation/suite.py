@@ -118,30 +118,26 @@ def totals_table(results: dict[str, dict[str, dict]]) -> str:
     return markdown_table(["mode", "set", *COLUMNS], rows)
 
 
-def by_type_table(results: dict[str, dict[str, dict]], mode: str) -> str:
-    reports = results[mode]
+def _accuracy_table(reports: dict[str, dict], breakdown: str, groups: Sequence[str], first_column: str) -> str:
+    """Accuracy (and n) of each group of one breakdown ("by_type", "by_form") for every set."""
     rows = []
-    for kind in TYPES:
+    for name in groups:
         cells = []
         for report in reports.values():
-            group = report["by_type"].get(kind)
+            group = report[breakdown].get(name)
             cells.append(f"{fmt('accuracy', group['accuracy'])} ({group['n']})" if group else "–")
-        rows.append([kind, *cells])
-    return markdown_table(["type", *reports], rows)
+        rows.append([name, *cells])
+    return markdown_table([first_column, *reports], rows)
+
+
+def by_type_table(results: dict[str, dict[str, dict]], mode: str) -> str:
+    return _accuracy_table(results[mode], "by_type", TYPES, "type")
 
 
 def by_form_table(results: dict[str, dict[str, dict]], mode: str) -> str:
     """Accuracy by how the question is typed, for the sets that say it (follow-ups: pronoun, deictic, slot, …)."""
     reports = {name: r for name, r in results[mode].items() if set(r["by_form"]) - {"plain"}}
-    forms = sorted({form for r in reports.values() for form in r["by_form"]})
-    rows = []
-    for form in forms:
-        cells = []
-        for report in reports.values():
-            group = report["by_form"].get(form)
-            cells.append(f"{fmt('accuracy', group['accuracy'])} ({group['n']})" if group else "–")
-        rows.append([form, *cells])
-    return markdown_table(["form", *reports], rows)
+    return _accuracy_table(reports, "by_form", sorted({f for r in reports.values() for f in r["by_form"]}), "form")
 
 
 def _parser() -> argparse.ArgumentParser:
