@@ -17,6 +17,7 @@ from .clean import clean_text
 from .load import SUPPORTED_SUFFIXES, LoadError, load_text
 from .meta import infer_meta, section_about
 from .schema import Block, Document
+from .status import status_verdict
 from .structure import structure
 from .table import looks_like_task_table, parse_task_table
 
@@ -55,6 +56,7 @@ def ingest_file(path: Path, catalog_entry: dict | None = None, max_bytes: int | 
                     "task": r.task,
                     "lead_units": "、".join(r.lead_units),
                     "status": r.status,
+                    "verdict": status_verdict(r.status),
                 },
             )
             for r in rows

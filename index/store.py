@@ -98,6 +98,7 @@ FORMAT_VERSION = 3  # 3: indicator statements (indicators.jsonl)
 _INGEST_MODULES = (
     "load.py", "clean.py", "structure.py", "table.py", "catalog.py", "ingest.py", "chunk.py", "meta.py", "indicators.py",
     "vocabulary.py",  # how reports word an indicator decides the statements' names
+    "status.py",  # a task row's verdict is stored with the row
 )  # fmt: skip
 # The ingestion code itself: a change to how text is cleaned or chunked re-ingests every document.
 CODE_VERSION = hashlib.sha256(b"".join((Path(__file__).parent / m).read_bytes() for m in _INGEST_MODULES)).hexdigest()[

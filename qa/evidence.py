@@ -13,6 +13,7 @@ import re
 
 from index import Chunk, DocMeta
 from index.meta import section_about
+from index.status import REVISED_TARGET
 
 from .text import YEAR_RE, Span, sentences
 
@@ -52,13 +53,6 @@ def task_end(chunk: Chunk) -> int:
     task = chunk.fields.get("task", "")
     at = chunk.text.find(task) if task else -1
     return at + len(task) if at >= 0 else 0
-
-
-# A target revised during the year: "由年初设定的6%左右调整为正增长", "由年初预算439.55亿元调整为413.8亿元";
-# what is revised must be a target (年初/原定/预算/目标/计划), not a count ("由195个社区调整为152个").
-REVISED_TARGET = re.compile(
-    r"由[^，,。；;]{0,4}(?:年初|原定|原计划|预算|目标|计划)[^，,。；;]{0,14}?\d[^，,。；;]{0,12}?调整为([^，,。；;(（]+)"
-)
 
 
 def is_plan_span(chunk: Chunk, doc: DocMeta, span: Span) -> bool:

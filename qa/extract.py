@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 
 from index import DocMeta
+from index.status import DONE, NEGATIVE, ONGOING, REVISED_TARGET, TERMINATED, status_verdict, with_revision
 from index.vocabulary import occurrences
 
 from .evidence import (
-    REVISED_TARGET,
     is_plan_span,
     period_label,
     period_years,
@@ -40,14 +40,6 @@ from .text import (
 from .understand import Question
 from .weights import DEFAULT, Weights
 
-_NEGATIVE = re.compile(r"无法完成|未能|未完成|没有完成|尚未|推迟|延期|延迟|暂缓|未按|滞后|无法")
-_DELAYED = re.compile(r"延期|推迟|顺延|延至|延后|暂缓")
-_TERMINATED = re.compile(r"终止|取消|不再实施|停止实施")
-_EXCEEDED = re.compile(r"超额|超过(?:全年)?(?:目标|任务|计划)|超出(?:目标|计划)")
-_DONE = re.compile(
-    r"已完成|全部完成|完成全年|超额完成|顺利完成|圆满完成|如期完成|已建成|全面完成|已实现|完成.{0,6}目标"
-)
-_ONGOING = re.compile(r"正在|推进中|进行中|已启动|开工|施工|持续推进")
 _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME_WORDS = ("全区", "我区", "本区")  # how a report names its own district, besides its name
 _CITY = "北京市"  # the level above the districts whose reports are shipped; a city figure is not a district's
@@ -370,34 +362,6 @@ def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | N
     return Draft((_status_claim(q, best, x),), cover)
 
 
-def status_verdict(status: str) -> str:
-    """A one-phrase verdict on a task's status, from the words of the status itself.
-
-    The strongest statement wins: a terminated or postponed task is that, whatever
-    else was done; a failure word makes it unfinished; done and ongoing together
-    make it partly done.
-    """
-    if _TERMINATED.search(status):
-        return "已终止"
-    if _DELAYED.search(status):
-        return "延期"
-    if _NEGATIVE.search(status):
-        return "未按计划完成"
-    done = _DONE.search(status) or re.search(r"完成|建成|完工|通车|投入使用", status)
-    if _ONGOING.search(status):
-        return "部分完成，其余仍在进行中" if done else "进行中"
-    verdict = ("超额完成" if _EXCEEDED.search(status) else "已完成") if done else ""
-    return with_revision(verdict, status)
-
-
-def with_revision(verdict: str, status: str) -> str:
-    """已完成 against a target cut or raised during the year is not a plain 已完成: the verdict says so."""
-    revised = REVISED_TARGET.search(status)
-    if not revised:
-        return verdict
-    return f"{verdict + '，' if verdict else ''}目标年内调整为{revised.group(1)}"
-
-
 def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     """The status statements that answer the question (what it is about, and whether it failed), with a verdict."""
     text = row.chunk.text
@@ -406,9 +370,9 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     w = x.w
     ranked = []
     for s in spans(status, _STATUS_UNIT):
-        if _NEGATIVE.search(s.text):
+        if NEGATIVE.search(s.text):
             marker = w.status_failure_marker
-        elif _DONE.search(s.text) or _ONGOING.search(s.text):
+        elif DONE.search(s.text) or ONGOING.search(s.text):
             marker = w.status_progress_marker
         else:
             marker = 0.0
@@ -423,7 +387,7 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     # beside "持续推进…" is 已完成 for the beds), else the one on all that is quoted; a failure
     # quoted is never hidden by it.
     names_it = x.idf.coverage(q.terms, ranked[0][1].text) >= x.min_support
-    failed = _NEGATIVE.search(evidence) or _TERMINATED.search(evidence)
+    failed = NEGATIVE.search(evidence) or TERMINATED.search(evidence)
     about = ranked[0][1].text if names_it and not failed else evidence
     verdict = status_verdict(about)
     if not REVISED_TARGET.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from index import Index
 
-from .extract import Claim, Draft, status_verdict
+from .extract import Claim, Draft
 from .retrieve import Passage
 from .understand import Question
 
@@ -70,7 +70,7 @@ def task_records(index: Index) -> list[TaskRecord]:
                 task=f["task"],
                 lead_units=units,
                 status=f.get("status", ""),
-                verdict=status_verdict(f.get("status", "")),
+                verdict=f.get("verdict", ""),  # read from the status at index time (index.status)
             )
         )
     return records

@@ -5,7 +5,8 @@ from __future__ import annotations
 from answering import TABLE_DOC, idf, passage
 
 from index import DocMeta
-from qa.extract import Extractor, introduces, status_verdict
+from index.status import status_verdict
+from qa.extract import Extractor, introduces
 from qa.understand import analyse
 from qa.weights import Weights
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from answering import TABLE_DOC, chunk
 
-from qa.extract import status_verdict
+from index.status import status_verdict
 from qa.tasks import answer_table, matching, table_query, task_records
 from qa.understand import analyse
 
@@ -31,6 +31,7 @@ def index() -> SimpleNamespace:
     for category, number, task, units, status in ROWS:
         text = f"{category}{number}{task}{units}{status}"
         fields = {"category": category, "number": number, "task": task, "lead_units": units, "status": status}
+        fields["verdict"] = status_verdict(status)  # as index.ingest stores it
         chunks.append(chunk(text, section=("2030年重点工作",), fields=fields, doc=TABLE_DOC))
     return SimpleNamespace(chunks=chunks, docs={TABLE_DOC.doc_id: TABLE_DOC})
 
@@ -98,3 +99,10 @@ def test_the_real_table_lists_every_row_a_unit_leads(assistant) -> None:
 
 def test_a_changed_count_is_no_revised_target() -> None:
     assert status_verdict("全区由195个社区调整为152个，已全部完成换届。") == "已完成"
+
+
+@pytest.mark.slow
+def test_the_verdict_is_stored_with_each_row_at_index_time(assistant) -> None:
+    rows = [c for c in assistant.index.chunks if c.fields.get("task")]
+    assert len(rows) > 100 and all(c.fields["verdict"] == status_verdict(c.fields["status"]) for c in rows)
+    assert {r.verdict for r in assistant.tasks} >= {"已完成", "延期"}
