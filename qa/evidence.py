@@ -15,7 +15,7 @@ from index import Chunk, DocMeta
 from index.meta import section_about
 from index.status import REVISED_TARGET
 
-from .text import YEAR_RE, Span, sentences
+from .text import AVERAGE_WORDS, YEAR_RE, Span, sentences
 
 _COMPARISON_YEAR = re.compile(r"(?:比|较|是|同比|相比|与|对比|低于|高于|超过|自|从)\s*((?:19|20)\d{2})\s*年")
 _BASELINE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年[^，,。；;]{0,8}(?:基础上|水平上|基数)")
@@ -24,7 +24,6 @@ _TOPIC_YEAR = re.compile(r"\s*(?:预计|截至|到)?[,，]?\s*(?:19|20)\d{2}\s*�
 # A state at a point in time ("达到", "保持", "连冠", "位居") versus a total over a period ("累计", "五年来").
 _AS_OF_END = re.compile(r"达到|保持|连续|连冠|位居|稳居|居全市|排名|排在|成为|获评|被评为|荣获|(?:为|至|到)\s*\d")
 _CUMULATIVE = re.compile(r"累计|共计|合计|总计|累积|[一二三四五六七八九十两\d]年(?:来|间|中|内)|期间|以来")
-_AVERAGE = re.compile(r"年均|平均每年|年平均")
 
 
 def explicit_years(text: str) -> set[int]:
@@ -134,7 +133,7 @@ def year_contradicts(asked: tuple[int, ...], chunk_text: str, sentence: Span, ch
 
 def states_period_figure(text: str) -> bool:
     """A total or an average over a period ("累计拆除…", "年均增长8%"): never one year's figure."""
-    return bool(_CUMULATIVE.search(text) or _AVERAGE.search(text))
+    return bool(_CUMULATIVE.search(text) or AVERAGE_WORDS.search(text))
 
 
 def period_label(chunk_text: str, sentence: Span, chunk: Chunk, doc: DocMeta) -> str:

@@ -27,6 +27,7 @@ from .evidence import (
 from .match import Idf
 from .retrieve import Passage
 from .text import (
+    CLAUSE_MARKS,
     ENUMERATION_MARK,
     SEMICOLONS,
     Span,
@@ -251,10 +252,13 @@ def _clipped(q: Question, c: _Candidate, start: int, end: int) -> bool:
     text = c.passage.chunk.text
     if not (c.sentence.start <= start and end <= c.sentence.end):
         return False
-    marks = "，,；;：:。！？!?"
     # the rest of the clauses the window starts and ends in ("" where it starts or ends at a clause mark)
-    after = "" if text[end - 1 : end] in marks else re.split(f"[{marks}]", text[end : c.sentence.end])[0]
-    before = "" if start == c.sentence.start or text[start - 1] in marks else re.split(f"[{marks}]", text[c.sentence.start : start])[-1]
+    after = "" if text[end - 1 : end] in CLAUSE_MARKS else re.split(f"[{CLAUSE_MARKS}]", text[end : c.sentence.end])[0]
+    before = (
+        ""
+        if start == c.sentence.start or text[start - 1] in CLAUSE_MARKS
+        else re.split(f"[{CLAUSE_MARKS}]", text[c.sentence.start : start])[-1]
+    )
     if not (after + before).strip():
         return False
     if q.kind == "number":

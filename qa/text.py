@@ -23,7 +23,8 @@ NUMBER_RE = re.compile(
 # Sentences end at 。！？ or a line break; clauses also at ，；：.  Semicolons in reports
 # separate different figures, so a clause ending in one closes an answer window.
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-_CLAUSE_RE = re.compile(r"[^，,；;：:。！？!?\n]+[，,；;：:。！？!?]?")
+CLAUSE_MARKS = "，,；;：:。！？!?"  # what ends a clause (and a sentence)
+_CLAUSE_RE = re.compile(rf"[^{CLAUSE_MARKS}\n]+[{CLAUSE_MARKS}]?")
 CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
 SEMICOLONS = ("；", ";")
 ENUMERATION_MARK = "、"  # the list comma: what separates the items of an enumeration
@@ -61,7 +62,8 @@ def has_figure(text: str) -> bool:
 _RATE_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|‰|个百分点)|(?:增加|增长|提高|减少|下降|降低)了?\s*\d")
 _MONEY_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*[万亿千百]?元")
 # An annual average over a period ("年均增长8.2%") is not one year's change, and one year's is not an average.
-_AVERAGE_FIGURE = re.compile(r"(?:年均|年平均|平均每年)[^\d，,。；;]{0,6}\d+(?:\.\d+)?\s*(?:%|％|个百分点)?")
+AVERAGE_WORDS = re.compile(r"年均|年平均|平均每年")  # an annual average over a period
+_AVERAGE_FIGURE = re.compile(rf"(?:{AVERAGE_WORDS.pattern})[^\d，,。；;]{{0,6}}\d+(?:\.\d+)?\s*(?:%|％|个百分点)?")
 # A share is a percentage that is not a change: "占全区的40%", "比重达到32%", not "同比增长23.6%".
 _PERCENT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％)")
 _CHANGE_BEFORE = re.compile(r"(?:增长|增幅|增速|下降|降幅|提高|降低|减少|同比|递增|增|降)了?\s*$")

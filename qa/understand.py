@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from .lexicon import ENGLISH_PHRASES, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives, is_alias
 from .normalize import normalise_question
 from .spelling import Speller
+from .text import AVERAGE_WORDS, small_number
 from .text import YEAR_RE as _YEAR_RE
-from .text import small_number
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
@@ -108,7 +108,7 @@ def list_noun(text: str) -> str:
 def figure_asked(text: str) -> str:
     """The class of figure a number question asks for ("" when any figure may answer)."""
     figure = next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
-    if figure == "rate" and re.search(r"年均|年平均|平均每年", text):
+    if figure == "rate" and AVERAGE_WORDS.search(text):
         return "average_rate"
     return figure
 
