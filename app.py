@@ -89,6 +89,9 @@ COUNTER_JS = """(text) => {
             el.classList.toggle("xqa-over", n > %d); }
   return [];
 }"""
+# Marks the page as loaded (conversation restored, lists refreshed): what a test waits on before typing,
+# and a hook for anything that must not act on a half-loaded page.
+READY_JS = "() => { document.documentElement.dataset.xqaReady = '1'; return []; }"
 
 
 class Live:
@@ -282,17 +285,26 @@ class Handlers:
 
     # ------------------------------------------------------------ documents
 
-    def refresh(self) -> tuple:
-        """Header, filters and document list from the index now serving."""
+    def refresh(self, *, clear_picks: bool = True) -> tuple:
+        """Header, filters and document list from the index now serving.
+
+        After a corpus change the picked report may be gone, so the picks are cleared; on page load
+        (``clear_picks=False``) they are left alone, or a pick made while the page still loads is lost.
+        """
         index = self.live.assistant.index
+        picks = {"value": None} if clear_picks else {}
         return (
             web.header_html(index),
             gr.update(choices=web.year_choices(index)),
             gr.update(choices=web.doc_choices(index)),
             web.document_rows(index),
-            gr.update(choices=web.doc_choices(index)[1:], value=None),
-            gr.update(choices=web.doc_choices(index)[1:], value=None),
+            gr.update(choices=web.doc_choices(index)[1:], **picks),
+            gr.update(choices=web.doc_choices(index)[1:], **picks),
         )
+
+    def page_loaded(self) -> tuple:
+        """What a (re)loaded page refreshes: the lists, never what the user has already picked."""
+        return self.refresh(clear_picks=False)
 
     def _refused(self, action: str, token: str | None, request: gr.Request) -> str | None:
         """Why this attempt is refused (wrong token, or this client throttled after wrong ones), logged; or None."""
@@ -776,13 +788,14 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 evaluation = evaluation_tab()
         wire_chat(h, chat)
         refreshed = [header, chat.year, chat.doc, documents.docs, documents.victim, documents.meta_doc]
-        demo.load(h.refresh, outputs=refreshed, api_visibility="private", show_progress="hidden")
         demo.load(
             h.restore,
             inputs=[chat.stored],
             outputs=[chat.chatbot, chat.turns, chat.sources, chat.followups, chat.export],
             api_visibility="private",
             show_progress="hidden",
+        ).then(h.page_loaded, outputs=refreshed, api_visibility="private", show_progress="hidden").then(
+            None, js=READY_JS
         )
         wire_documents(h, documents, refreshed)
         wire_evaluation(h, evaluation)

@@ -98,9 +98,14 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def open_app(page: Page, url: str) -> None:
-    page.goto(url)
+def open_app(page: Page, url: str | None = None) -> None:
+    """Open the page (``None``: reload it) and wait until its load events (restore, refresh) have finished."""
+    if url is None:
+        page.reload()
+    else:
+        page.goto(url)
     expect(page.locator("#xqa-examples button").first).to_be_visible(timeout=60_000)
+    expect(page.locator("html[data-xqa-ready='1']")).to_have_count(1, timeout=60_000)
 
 
 def box(page: Page):
@@ -277,8 +282,7 @@ def test_the_highlight_is_readable_in_both_schemes_and_the_switch_is_kept(
         light = mark.evaluate(CONTRAST_JS)
         assert light["ratio"] >= 4.5 and light["background"] != dark["background"], light
         print(f"\nhighlight contrast: dark {dark['ratio']:.1f}:1, light {light['ratio']:.1f}:1")
-        page.reload()
-        expect(page.locator("#xqa-examples button").first).to_be_visible(timeout=60_000)
+        open_app(page)
         expect(page.locator("body")).not_to_have_class(re.compile(r"\bdark\b"))  # the choice outlives a reload
     finally:
         context.close()
@@ -370,7 +374,7 @@ def test_reload_keeps_the_conversation_and_new_conversation_clears_it(page: Page
     open_app(page, app_url[1])
     ask(page, "2019年社会消费品零售总额是多少？")
     ask(page, "那2013年呢？")
-    page.reload()
+    open_app(page)
     expect(answers(page)).to_have_count(2, timeout=60_000)
     expect(page.locator('[data-testid="user"]').first).to_have_text("2019年社会消费品零售总额是多少？")
     page.locator('[data-testid="bot"]').filter(has=page.locator(".xqa-src")).first.locator("sup.xqa-ref").first.click()
@@ -380,8 +384,7 @@ def test_reload_keeps_the_conversation_and_new_conversation_clears_it(page: Page
     page.get_by_role("button", name="新对话").click()
     expect(page.locator('[data-testid="bot"]')).to_have_count(0)
     expect(page.locator("#xqa-sources-panel")).to_contain_text("提问后，这里列出回答所依据的报告原文")
-    page.reload()
-    expect(page.locator("#xqa-examples button").first).to_be_visible(timeout=60_000)
+    open_app(page)
     expect(page.locator('[data-testid="user"]')).to_have_count(0)
 
 
