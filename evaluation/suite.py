@@ -15,14 +15,27 @@ import argparse
 import functools
 import json
 import random
-from collections.abc import Sequence
+import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+from index import Settings, build_index
 
 from .report import fmt, markdown_table
 from .runner import ROOT, TYPES, evaluate, load_testset
 
 TESTSETS = ROOT / "testsets"
-DEFAULT_SETS = ("dev_qa", "project_qa", "blind_tune", "blind_check", "series_qa")
+DEFAULT_SETS = (
+    "dev_qa",
+    "project_qa",
+    "blind_tune",
+    "blind_check",
+    "series_qa",
+    "followup_tune",
+    "followup_check",
+    "newdocs_tune",
+    "newdocs_check",
+)
 TUNING_SETS = ("dev_qa", "project_qa", "blind_tune", "series_qa")  # the check half is never used to choose anything
 COLUMNS = (
     "n",
@@ -43,14 +56,51 @@ def testset_path(name: str) -> Path:
     return TESTSETS / f"{name}.jsonl"
 
 
-def run_suite(assistant: object, sets: Sequence[str], modes: Sequence[str]) -> dict[str, dict[str, dict]]:
-    """``{mode: {set: report}}`` for every mode and set, through ``assistant.ask_json``."""
+def extra_documents(name: str) -> Path | None:
+    """The folder of documents a set asks about beyond the shipped corpus, or None.
+
+    A set ``<family>_tune`` / ``<family>_check`` whose ``testsets/<family>/`` folder exists asks about
+    those documents too (written for the set, never shipped): the product is judged on documents it
+    has not seen, and these measure that.
+    """
+    folder = TESTSETS / name.rsplit("_", 1)[0]
+    return folder if "_" in name and folder.is_dir() else None
+
+
+def settings_with_documents(base: Settings, docs: Path) -> Settings:
+    """``base`` with a corpus of its documents plus ``docs``, indexed beside it (``.cache/index-<folder>``).
+
+    The base index is copied first, so only the added documents are embedded (about a minute on
+    two cores); later runs find everything in place and rebuild nothing.
+    """
+    root = base.index_dir.parent / f"{base.index_dir.name}-{docs.name}"
+    corpus = root / "corpus"
+    shutil.rmtree(corpus, ignore_errors=True)  # the base corpus may have changed since the last run
+    shutil.copytree(base.corpus_dir, corpus)
+    for doc in sorted(docs.iterdir()):
+        if doc.is_file():
+            shutil.copy2(doc, corpus / doc.name)
+    index_dir = root / "index"
+    current = base.index_dir / "current"
+    if not index_dir.exists() and current.exists():
+        target = current.resolve()
+        shutil.copytree(target, index_dir / target.name)
+        (index_dir / "current").symlink_to(target.name)
+    settings = base.replace(corpus_dir=corpus, index_dir=index_dir, var_dir=root / "var")
+    build_index(settings)
+    return settings
+
+
+def run_suite(
+    assistants: Mapping[str, object], sets: Sequence[str], modes: Sequence[str]
+) -> dict[str, dict[str, dict]]:
+    """``{mode: {set: report}}`` for every mode and set, through ``assistants[set].ask_json``."""
     out: dict[str, dict[str, dict]] = {}
     for mode in modes:
         out[mode] = {}
         for name in sets:
             items = load_testset(testset_path(name))
-            ask = functools.partial(assistant.ask_json, mode=mode)  # type: ignore[attr-defined]
+            ask = functools.partial(assistants[name].ask_json, mode=mode)  # type: ignore[attr-defined]
             out[mode][name] = evaluate(items, ask, progress=False)
     return out
 
@@ -160,8 +210,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from qa import load_assistant  # lazy: the tables above import without the system
 
-    assistant = load_assistant()
-    results = run_suite(assistant, sets, [m for m in args.modes.split(",") if m])
+    base = Settings.from_env()
+    assistant = load_assistant(base)
+    assistants: dict[str, object] = {}
+    for name in sets:
+        docs = extra_documents(name)
+        assistants[name] = load_assistant(settings_with_documents(base, docs)) if docs else assistant
+    results = run_suite(assistants, sets, [m for m in args.modes.split(",") if m])
     print(totals_table(results))
     for mode in results:
         print(f"\naccuracy by type ({mode}; n in brackets)\n")
@@ -171,12 +226,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     dump: dict = {"results": results}
     if not args.no_invariance:
         first = next(iter(results))
-        invariance = history_invariance(assistant, results[first])
+        shipped = {name: r for name, r in results[first].items() if assistants[name] is assistant}
+        invariance = history_invariance(assistant, shipped)  # sets with documents of their own are left out
         print(f"\nhistory invariance ({first}): self-contained questions asked after unrelated turns\n")
         print(invariance_table(invariance))
         for name, v in invariance.items():
             for d in v["differences"]:
-                print(f"- {name} {d['id']}: {d['question']} | after {d['history']}: {d['after'][:80]!r} vs alone {d['alone'][:80]!r}")
+                print(
+                    f"- {name} {d['id']}: {d['question']} | after {d['history']}: {d['after'][:80]!r} vs alone {d['alone'][:80]!r}"
+                )
         dump["invariance"] = invariance
     if args.json:
         args.json.write_text(json.dumps(dump, ensure_ascii=False, indent=1), encoding="utf-8")

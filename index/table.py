@@ -91,13 +91,16 @@ class _Split:
 def looks_like_task_table(raw: str) -> bool:
     """True for text laid out as a numbered task table with lead units and status.
 
-    Decided from the content (a 牵头单位/完成情况 header followed by many rows
-    numbered 1, 2, 3, …) so that any such table is recognised, whatever its file.
+    Decided from the content (a header naming a lead-unit and a status column, followed
+    by many numbered rows) so that any such table is recognised, whatever its file.
     """
     lines = raw.splitlines()
     header = _header_index(lines)
     if header is None:
         return False
+    roles = _column_roles(lines[header])
+    if roles is not None:
+        return len(_delimited_rows(lines[header + 1 :], roles)[0]) >= _MIN_ROWS
     rows, _ = _group_rows(lines[header + 1 :])
     return len(rows) >= _MIN_ROWS
 
@@ -112,20 +115,100 @@ def parse_task_table(raw: str) -> tuple[str, list[TaskRow]]:
     lines = raw.splitlines()
     header = _header_index(lines)
     if header is None:
-        raise ValueError("no header line naming 牵头单位 and 完成情况")
+        raise ValueError("no header line naming a lead-unit and a status column")
+    head = _preamble(lines[:header])
+    roles = _column_roles(lines[header])
+    if roles is not None:
+        rows, notes = _delimited_rows(lines[header + 1 :], roles)
+        return _assemble_delimited([*head, lines[header].strip(), *notes], rows)
     sources, notes = _group_rows(lines[header + 1 :])
     vocabulary = _recurring_units(sources)
-    head = [*_preamble(lines[:header]), lines[header].strip(), *notes]
-    return _assemble(head, sources, vocabulary)
+    return _assemble([*head, lines[header].strip(), *notes], sources, vocabulary)
+
+
+# How task tables name their columns (牵头单位 / 责任单位 / 主责部门; 完成情况 / 推进情况 / 完成进展; …):
+# a header is a short line naming a lead-unit column and a status column.
+_UNITS_COLUMN = re.compile(r"(?:牵头|责任|主责|负责|承办|主办|实施)(?:单位|部门)")
+_STATUS_COLUMN = re.compile(r"(?:完成|推进|落实|执行|工作|进展)(?:情况|进展|进度)")
+_NUMBER_COLUMN = re.compile(r"^(?:序号|编号|号)$")
+_CATEGORY_COLUMN = re.compile(r"类别|领域|分类|板块|类型")
+# Column separators of a table exported as text: tabs, vertical bars, or runs of spaces.
+_CELL_SEPARATOR = re.compile(r"\t|[|｜]|[ 　]{2,}")
 
 
 def _header_index(lines: list[str]) -> int | None:
-    """Index of the column-header line: short and naming both 牵头单位 and 完成情况."""
+    """Index of the column-header line: short and naming a lead-unit and a status column."""
     for index, line in enumerate(lines):
         text = line.strip()
-        if len(text) <= _HEADER_MAX_CHARS and "牵头单位" in text and "完成情况" in text:
+        if len(text) <= _HEADER_MAX_CHARS and _UNITS_COLUMN.search(text) and _STATUS_COLUMN.search(text):
             return index
     return None
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in _CELL_SEPARATOR.split(line.strip())]
+
+
+def _column_roles(header: str) -> list[str] | None:
+    """Each column's role (category, number, task, units, status), for a header whose columns are
+    separated; None for a fused header, whose rows are split by the shape of their content."""
+    cells = _cells(header)
+    if len(cells) < 3:
+        return None
+    roles = []
+    for cell in cells:
+        if _UNITS_COLUMN.search(cell):
+            roles.append("units")
+        elif _STATUS_COLUMN.search(cell):
+            roles.append("status")
+        elif _NUMBER_COLUMN.match(cell):
+            roles.append("number")
+        elif _CATEGORY_COLUMN.search(cell):
+            roles.append("category")
+        else:
+            roles.append("task")
+    return roles if {"units", "status"} <= set(roles) else None
+
+
+def _delimited_rows(body: list[str], roles: list[str]) -> tuple[list[dict[str, str]], list[str]]:
+    """Rows of a table with separated columns: a line with a cell per column opens a row; a line
+    with fewer continues the row above (a status broken over lines); the footer ends the table."""
+    rows: list[dict[str, str]] = []
+    notes: list[str] = []
+    for line in body:
+        text = line.strip()
+        cells = _cells(line)
+        if len(cells) == len(roles) and ("number" not in roles or cells[roles.index("number")].isdigit()):
+            row: dict[str, str] = {}
+            for role, cell in zip(roles, cells, strict=True):
+                row[role] = f"{row[role]} {cell}" if role in row else cell  # two task columns read as one
+            rows.append(row)
+        elif _is_footer(text):
+            break
+        elif text and rows:
+            rows[-1]["status"] += text
+        elif text:
+            notes.append(text)
+    return rows, notes
+
+
+def _assemble_delimited(head: list[str], rows: list[dict[str, str]]) -> tuple[str, list[TaskRow]]:
+    """The head lines and one line per row (its cells, tab-separated as read), with each row's offsets."""
+    lines = list(head)
+    offset = sum(len(line) + 1 for line in lines)
+    out: list[TaskRow] = []
+    for index, row in enumerate(rows, start=1):
+        number = int(row["number"]) if row.get("number", "").isdigit() else index
+        units = tuple(u for u in _SEPARATOR.split(row["units"]) if u) if row["units"] else ()
+        line = "\t".join(row.values())
+        out.append(
+            TaskRow(
+                row.get("category", ""), number, row.get("task", ""), units, row["status"], offset, offset + len(line)
+            )
+        )
+        lines.append(line)
+        offset += len(line) + 1
+    return "\n".join(lines), out
 
 
 def _preamble(lines: list[str]) -> list[str]:

@@ -35,6 +35,7 @@ from .text import (
     enumeration_items,
     has_figure_of,
     is_enumeration,
+    only_as_part,
     sentences,
     spans,
 )
@@ -63,7 +64,8 @@ class Draft:
     support: float  # coverage of the best evidence, 0..1
     reason: str = ""  # why nothing was claimed
     lead: str = ""  # said before the claims ("共4项：")
-    note: str = ""  # said after them ("（2017年报告，所述为2012–2016年）"); in a near-miss refusal, what the report gives
+    # said after them ("（2017年报告，所述为2012–2016年）"); in a near-miss refusal, what the report gives
+    note: str = ""
 
     @property
     def abstained(self) -> bool:
@@ -107,9 +109,11 @@ class Extractor:
         of_the_year = bool(fitting)
         if not fitting:  # no sentence of the asked year alone: one of a period holding it, labelled as such
             fitting = [c for c in candidates if _may_stand_for_the_year(q, c)]
-        if q.figure and fitting:  # only a sentence with the asked class of figure can answer
+        if q.kind == "number" and fitting:  # only a sentence with a figure (of the asked class) can answer
             near = max(fitting, key=lambda c: c.score)
-            fitting = [c for c in fitting if has_figure_of(c.sentence.text, q.figure)]
+            fitting = [
+                c for c in fitting if has_figure_of(c.sentence.text, q.figure) and not _base_only(q, c.sentence.text)
+            ]
             if not fitting:
                 return Draft((), near.cover, "indicator", note=_near_miss(near.sentence.text))
         if not fitting:
@@ -119,13 +123,19 @@ class Extractor:
             return Draft((), support, "weak" if of_the_year else "year")
         if q.other_places and not in_place(q, best.passage):
             return Draft((), support, "place")
+        if _names_city(q.text, best.passage.doc) and not _names_city(best.sentence.text, best.passage.doc):
+            return Draft((), support, "place")  # the city is asked; the report's own sentences are the district's
         if _clipped(q, best, start, end):  # a window that drops what is asked is worse than the whole sentence
             start, end = best.sentence.start, best.sentence.end
-        if q.figure and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
+        if q.kind == "number" and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
             near = _near_miss(best.passage.chunk.text[start:end])  # a level where a rate is asked is no answer
             return Draft((), support, "indicator", note=near)
         text = best.passage.chunk.text[start:end].strip().rstrip("，,；;：:、")
-        note = "" if _year_fits(q, best) else period_label(best.passage.chunk.text, best.sentence, best.passage.chunk, best.passage.doc)
+        note = (
+            ""
+            if _year_fits(q, best)
+            else period_label(best.passage.chunk.text, best.sentence, best.passage.chunk, best.passage.doc)
+        )
         return Draft((Claim(text, best.passage, start, start + len(text)),), support, note=note)
 
 
@@ -146,6 +156,15 @@ def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[
             best = (score, c, start, end, support)
     assert best is not None  # fitting is never empty here
     return best[1:]
+
+
+def _base_only(q: Question, text: str) -> bool:
+    """Whether the asked indicator appears in ``text`` only as part of another measure (the base of a
+    share, "人均…"; qa.text.only_as_part); a share question is answered by exactly a share's base."""
+    if q.figure == "share":
+        return False
+    named = [alt for alts in q.terms for alt in alts if alt in text]
+    return bool(named) and all(only_as_part(alt, text, q.text) for alt in named)
 
 
 def _year_fits(q: Question, c: _Candidate) -> bool:
@@ -193,7 +212,7 @@ def _candidates(q: Question, passages: list[Passage], x: Extractor) -> list[_Can
 
 
 def _span_bonus(q: Question, p: Passage, text: str, w: Weights) -> float:
-    """"五年拆违一共拆了多少": a total over a span of that many years is the one of a review of that many
+    """ "五年拆违一共拆了多少": a total over a span of that many years is the one of a review of that many
     years ("累计拆除…" in the review of 2012–2016), not one year's figure."""
     if q.duration is None or not states_period_figure(text):
         return 0.0
@@ -272,8 +291,12 @@ def introduces(noun: str, text: str) -> bool:
     at = text.rfind(noun) if noun else -1
     if at < 0:
         return False
-    after = text[at + len(noun) :].lstrip("”\"」")
-    return ENUMERATION_MARK in after and not after.startswith(ENUMERATION_MARK) and not text[:at].rstrip("“\"「").endswith(ENUMERATION_MARK)
+    after = text[at + len(noun) :].lstrip('”"」')
+    return (
+        ENUMERATION_MARK in after
+        and not after.startswith(ENUMERATION_MARK)
+        and not text[:at].rstrip('“"「').endswith(ENUMERATION_MARK)
+    )
 
 
 def _period_bonus(q: Question, plan: bool, from_table: bool, w: Weights) -> float:

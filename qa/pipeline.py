@@ -174,7 +174,11 @@ class Assistant:
             if not text.strip():
                 continue
             q = resolve(text, turns).question
-            rows = {r for r in map(self._row_of_citation, citations) if r is not None and self.index.chunks[r].fields.get("task")}
+            rows = {
+                r
+                for r in map(self._row_of_citation, citations)
+                if r is not None and self.index.chunks[r].fields.get("task")
+            }
             row = rows.pop() if len(rows) == 1 else None  # an answer listing several rows has no one referent
             turns.append(Turn(q, row, self.index.chunks[row].fields["task"] if row is not None else ""))
         return turns
@@ -259,9 +263,7 @@ class Assistant:
             carried=found.carried,
         )
 
-    def _series(
-        self, question: str, q: Question, doc_ids: list[str] | None, notice: str, t0: float
-    ) -> Answer | None:
+    def _series(self, question: str, q: Question, doc_ids: list[str] | None, notice: str, t0: float) -> Answer | None:
         """A trend question answered from the indicator statements, or None to answer it by retrieval."""
         indicator = indicator_of([q.text, *(a for alts in q.terms for a in alts)], self.index)
         if indicator is None:
@@ -382,7 +384,9 @@ class Assistant:
         if q.years:
             by_year = docs_for_years(self.index, q.years)
             allowed = by_year if allowed is None else [d for d in allowed if d in by_year]
-        places = [d.doc_id for d in self.index.docs.values() if d.place and any(d.place.startswith(p) for p in q.other_places)]
+        places = [
+            d.doc_id for d in self.index.docs.values() if d.place and any(d.place.startswith(p) for p in q.other_places)
+        ]
         if places:  # "朝阳区…" where a 朝阳区 report is indexed: that district's reports
             allowed = places if allowed is None else [d for d in allowed if d in places]
         words = [alt for alts in q.terms for alt in alts if alt not in q.text]
@@ -412,7 +416,9 @@ def _apply_doc_filter(q: Question, doc_ids: list[str], index: Index) -> tuple[li
     chosen = [index.docs[d] for d in doc_ids if d in index.docs]
     if not asked or not chosen or any(asked & ({d.year} | set(d.years) | set(d.plan_years)) for d in chosen):
         return doc_ids, ""
-    titles = "、".join(f"《{d.title}》" + (f"（{d.year}年）" if d.year and str(d.year) not in d.title else "") for d in chosen)
+    titles = "、".join(
+        f"《{d.title}》" + (f"（{d.year}年）" if d.year and str(d.year) not in d.title else "") for d in chosen
+    )
     years = "、".join(f"{y}年" for y in sorted(asked))
     return None, f"（限定的报告为{titles}，不涉及{years}，已在全部报告中按问题作答）"
 
@@ -497,7 +503,8 @@ def not_found(q: Question, draft: Draft, index: Index) -> str:
         return "该报告中没有写明所问的这一点（报告人、会议或日期）"
     if draft.reason == "indicator":
         asked = {"rate": "增速或变化幅度", "average_rate": "年均增速", "share": "比重", "money": "金额"}
-        asked = asked.get(q.figure, "这项指标")
+        measure = q.figure.removeprefix("measure:")
+        asked = asked.get(q.figure, f"以“{measure}”计的数字" if measure != q.figure else "这项指标")
         near = f"“{draft.note}”" if draft.note else "相近内容"
         return f"现有报告中未找到{years}所问的{asked}（报告给出的{near}是其他口径的数字，不能代替）"
     if draft.reason == "place":

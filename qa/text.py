@@ -10,14 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.vocabulary import occurrences
+
 # A written four-digit year ("2019年", "2019 年"), not part of a longer number.
 YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
-# A figure with its unit, as reports write them ("1089亿元", "4.5%", "169座", "12个百分点"),
-# or a count in Chinese numerals followed by a measure word ("四连冠", "三大", "两项").
+# A figure with its unit, as reports write them ("1089亿元", "4.5%", "169座", "8000多个", "15分钟"),
+# a count in Chinese numerals followed by a measure word ("四连冠", "三大", "两项", "两块"), an
+# ordinal, or a bare number of three digits or more that is not a year (a hotline: "96156").
 NUMBER_RE = re.compile(
-    r"\d+(?:[.,]\d+)*\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|公里|平方米|"
-    r"公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克)|[万亿])|[一二三四五六七八九十两]+(?:连冠|大|项|个|条)|第[一二三四五六七八九十]"
+    r"\d+(?:[.,]\d+)*\s*(?:多|余)?\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|"
+    r"公里|平方米|公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克|分钟|小时|个月|枚|届)|[万亿])"
+    r"|[一二三四五六七八九十两]+(?:连冠|大|项|个|条|块|枚|届|所|座|家)|第[一二三四五六七八九十]"
+    r"|(?<![\d.])(?!(?:19|20)\d{2}(?!\d))\d{3,}(?![\d.])"
 )
 
 # Sentences end at 。！？ or a line break; clauses also at ，；：.  Semicolons in reports
@@ -66,7 +71,34 @@ AVERAGE_WORDS = re.compile(r"年均|年平均|平均每年")  # an annual averag
 _AVERAGE_FIGURE = re.compile(rf"(?:{AVERAGE_WORDS.pattern})[^\d，,。；;]{{0,6}}\d+(?:\.\d+)?\s*(?:%|％|个百分点)?")
 # A share is a percentage that is not a change: "占全区的40%", "比重达到32%", not "同比增长23.6%".
 _PERCENT = re.compile(r"(?<![\d.])\d+(?:\.\d+)?\s*(?:%|％)")
+# "占(全区)地区生产总值(的)比重": the term between 占 and 比重/比例 is the base of a share.
+_SHARE_OPENER = re.compile(r"占[^，,。；;\d]{0,10}$")
+_SHARE_CLOSER = re.compile(r"的?(?:比重|比例|份额|\d)")
+# What turns an indicator into another one: a per-head or per-output ratio ("人均…", "万元…能耗").
+_DERIVED_BEFORE = re.compile(r"(?:人均|万元|单位|每万人|每千人|每百人)$")
+_DERIVED_AFTER = re.compile(r"能耗|水耗|电耗|密度")
 _CHANGE_BEFORE = re.compile(r"(?:增长|增幅|增速|下降|降幅|提高|降低|减少|同比|递增|增|降)了?\s*$")
+
+
+def only_as_part(term: str, text: str, question: str) -> bool:
+    """Whether ``term`` occurs in ``text`` only as part of another measure, so the text gives no figure
+    of its own: the base of a share ("现代服务业增加值占地区生产总值的比重达到73.6%"), or a measure derived
+    from it that the question does not name ("人均地区生产总值", "万元地区生产总值能耗")."""
+    found = list(occurrences(text, term))
+    return bool(found) and all(
+        _is_share_base(text, at, at + len(term)) or _derived(text, at, at + len(term), question) for at in found
+    )
+
+
+def _derived(text: str, start: int, end: int, question: str) -> bool:
+    before = _DERIVED_BEFORE.search(text[max(start - 4, 0) : start])
+    after = _DERIVED_AFTER.match(text[end : end + 2])
+    return any(m is not None and m.group() not in question for m in (before, after))
+
+
+def _is_share_base(text: str, start: int, end: int) -> bool:
+    before, after = text[max(start - 12, 0) : start], text[end : end + 6]
+    return bool(_SHARE_OPENER.search(before)) and bool(_SHARE_CLOSER.match(after))
 
 
 def _states_share(text: str) -> bool:
@@ -74,6 +106,41 @@ def _states_share(text: str) -> bool:
 
 
 FIGURE_CLASSES = {"rate": _RATE_FIGURE, "money": _MONEY_FIGURE, "average_rate": _AVERAGE_FIGURE}
+
+# What a count asked with a measure word ("多少人", "几所", "多少万平方米") may be answered in: the same
+# measure or one that counts the same things ("12场" is no answer to 多少人; 人次 and 名 are).
+# "个" is left out: reports count almost anything in 个, so it tells nothing.
+MEASURES: dict[str, tuple[str, ...]] = {
+    "人": ("人次", "人", "名", "位"),
+    "名": ("名", "人"),
+    "户": ("户", "套"),
+    "套": ("套", "户"),
+    "家": ("家", "个", "户"),
+    "所": ("所", "个", "座"),
+    "座": ("座", "个", "处"),
+    "处": ("处", "个", "座"),
+    "条": ("条", "个"),
+    "项": ("项", "个", "件"),
+    "件": ("件", "项", "个"),
+    "场": ("场", "次", "个", "期"),
+    "次": ("次", "场", "人次"),
+    "辆": ("辆",),
+    "部": ("部", "台"),
+    "台": ("台", "部"),
+    "张": ("张",),
+    "平方米": ("平方米",),
+    "公里": ("公里", "千米", "米"),
+    "吨": ("吨",),
+    "亩": ("亩",),
+    "公顷": ("公顷",),
+}
+_MEASURE_WORDS = "|".join(sorted(MEASURES, key=len, reverse=True))
+# The measure a question asks its count in: 多少 / 几 + an optional magnitude + the measure word.
+MEASURE_ASKED = re.compile(rf"(?:多少|几)\s*[万亿千百]?({_MEASURE_WORDS})")
+_MAGNITUDE = r"(?:\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千]+)\s*[万亿千百]?"
+for _asked, _units in MEASURES.items():
+    _alternatives = "|".join(sorted(_units, key=len, reverse=True))
+    FIGURE_CLASSES[f"measure:{_asked}"] = re.compile(rf"{_MAGNITUDE}(?:{_alternatives})")
 
 
 def has_figure_of(text: str, wanted: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from .lexicon import ENGLISH_PHRASES, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives, is_alias
 from .normalize import normalise_question
 from .spelling import Speller
-from .text import AVERAGE_WORDS, small_number
+from .text import AVERAGE_WORDS, MEASURE_ASKED, small_number
 from .text import YEAR_RE as _YEAR_RE
 
 _CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
@@ -27,7 +27,9 @@ _DOC_REF_RE = re.compile(r"((?:19|20)\d{2})\s*年?(?:的)?(?:西城区?)?(?:政�
 _COMPARED_TO_RE = re.compile(r"(?:比|较|相比|比起)\s*(?:19|20)\d{2}\s*年")
 # A year typed without 年 in a search-box query ("2019 西城区 三级税收"): four digits 19xx/20xx
 # that are not followed by another digit, a decimal point, a unit or a measure word.
-_BARE_YEAR_RE = re.compile(r"(?<![\d.])((?:19|20)\d{2})(?![\d.%％年月日号万亿千百元个座处家条所项次户人名件套辆张部场块公里米吨倍岁天])")
+_BARE_YEAR_RE = re.compile(
+    r"(?<![\d.])((?:19|20)\d{2})(?![\d.%％年月日号万亿千百元个座处家条所项次户人名件套辆张部场块公里米吨倍岁天])"
+)
 # Durations ("三年里", "一年") and years relative to another ("上一年") are times, not topics.
 _TIME_WORDS = re.compile(
     r"[一二两三四五六七八九十几]+年(?:里|来|间|中|内)?|上一年|上年|前一年|本年|"
@@ -86,7 +88,9 @@ _FIGURE_ASKED: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-_COUNT_ASKED = re.compile(r"哪([一二两三四五六七八九十\d])[个项类大条种家所座]|([一二两三四五六七八九十\d])(?:大|个|项|类|条|种)[^，,。？?]{0,12}(?:是哪|有哪|分别|包括|是什么)")
+_COUNT_ASKED = re.compile(
+    r"哪([一二两三四五六七八九十\d])[个项类大条种家所座]|([一二两三四五六七八九十\d])(?:大|个|项|类|条|种)[^，,。？?]{0,12}(?:是哪|有哪|分别|包括|是什么)"
+)
 
 
 def items_asked(text: str) -> int | None:
@@ -106,10 +110,13 @@ def list_noun(text: str) -> str:
 
 
 def figure_asked(text: str) -> str:
-    """The class of figure a number question asks for ("" when any figure may answer)."""
+    """The class of figure a number question asks for ("" when any figure may answer): a rate, a
+    share, a sum of money, or a count in a measure ("measure:人" for 多少人, qa.text.MEASURES)."""
     figure = next((name for name, pattern in _FIGURE_ASKED if pattern.search(text)), "")
     if figure == "rate" and AVERAGE_WORDS.search(text):
         return "average_rate"
+    if not figure and (m := MEASURE_ASKED.search(text)):
+        return f"measure:{m.group(1)}"
     return figure
 
 
@@ -231,9 +238,7 @@ def content_terms(text: str) -> tuple[tuple[str, ...], ...]:
     t = text
     for pattern in _NOT_TOPIC:
         t = pattern.sub(" ", t)
-    pieces = [
-        _TRAILING_COMPARE.sub("", p) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p
-    ]
+    pieces = [_TRAILING_COMPARE.sub("", p) for p in _PUNCT.split(t) for p in _CONJUNCTION.split(p) if p]
     pieces = [p for p in dict.fromkeys(pieces) if len(p) >= 2 or re.match(r"[A-Za-z0-9]", p)]
     return tuple(alternatives(p) for p in pieces)
 
@@ -551,7 +556,7 @@ _ASKS_SPAN_FIGURE = re.compile(r"累计|一共|总共|合计|共计|总计|这[�
 
 
 def asks_change_between_ends(text: str) -> bool:
-    """"从2013年到2019年涨了多少", "2005到2019年翻了几倍": the change from a range's first year to its last.
+    """ "从2013年到2019年涨了多少", "2005到2019年翻了几倍": the change from a range's first year to its last.
 
     A range with a difference asked, other than "变化" alone (the range's 变化 is its
     series), and not a figure for the span as a whole.
@@ -561,8 +566,12 @@ def asks_change_between_ends(text: str) -> bool:
         and (asks_difference(text.replace("变化", "")) or _ASKS_RATIO.search(text))
         and not _ASKS_SPAN_FIGURE.search(text)
     )
+
+
 # Verbs that end a content piece ("停车位新增"): the predicate a follow-up keeps when it changes the topic.
-_PREDICATE_TAIL = re.compile(r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$")
+_PREDICATE_TAIL = re.compile(
+    r"(?:新增|新建|完成|实现|达到|建成|改造|增长|增加|下降|减少|提高|降低|拆除|整治|开展|推进|举办)+$"
+)
 _ASK_TAIL = re.compile(r"(?:是|有|为|了|的)*(?:多少|几|什么|哪|吗|如何|怎么样|是否).*$")
 _FOLLOW_UP_FRAME = re.compile(r"^(?:那么|那在|那要是|那|还有|再问)|(?:呢|怎么样|如何)?[？?]*$")
 
@@ -586,7 +595,7 @@ _SAME_YEAR = re.compile(r"今年|当年|本年|这一年")
 
 
 def _relative_years(text: str, doc_years: tuple[int, ...]) -> tuple[int, ...]:
-    """"上一年" / "当年" in a question that names a report by its delivery year."""
+    """ "上一年" / "当年" in a question that names a report by its delivery year."""
     if _LAST_YEAR.search(text):
         return tuple(y - 1 for y in doc_years)
     if _SAME_YEAR.search(text):

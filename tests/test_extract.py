@@ -44,7 +44,7 @@ def test_another_place_is_refused() -> None:
 
 def test_weak_support_abstains() -> None:
     p = passage("城镇登记失业率控制在1.2%以内。")
-    draft = _extractor().extract(analyse("2030年文物腾退了多少处？"), [p])
+    draft = _extractor().extract(analyse("2030年文物腾退了多少？"), [p])
     assert draft.abstained and draft.reason == "weak"
 
 
@@ -55,13 +55,20 @@ def test_a_list_question_prefers_the_enumeration() -> None:
     assert "、" in draft.claims[0].text and draft.claims[0].passage is b
 
 
-def test_the_window_figure_check_is_a_named_weight_that_decides_ties() -> None:
+def test_a_number_is_never_answered_by_a_sentence_without_a_figure() -> None:
     words = passage("口袋公园建设成效明显，群众满意。")
     figure = passage("口袋公园建设12处。", rank=2)
     q = analyse("2030年口袋公园建设多少？")
     assert _extractor().extract(q, [words, figure]).claims[0].passage is figure
-    flat = _extractor(window_without_figure_penalty=0.0, window_no_figure_penalty=0.0, rank_prior=1.0)
-    assert flat.extract(q, [words, figure]).claims[0].passage is words
+    assert _extractor().extract(q, [words]).reason == "indicator"
+
+
+def test_the_window_figure_check_is_a_named_weight_that_decides_ties() -> None:
+    one = passage("口袋公园建设成效明显，新建12处。")  # its best-covered clause has no figure
+    q = analyse("2030年口袋公园建设多少？")
+    assert "12处" in _extractor().extract(q, [one]).claims[0].text
+    flat = _extractor(window_without_figure_penalty=0.0, window_no_figure_penalty=0.0, window_figure_last_bonus=0.0)
+    assert flat.extract(q, [one]).abstained  # the figure-less window wins, and is then no answer
 
 
 TASK = "城市管理 9 完成口袋公园建设10处 区园林绿化局、区城市管理委 已完成，建成12处，超额完成全年任务。"

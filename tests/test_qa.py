@@ -48,6 +48,19 @@ def test_wrong_year_or_place_abstains_and_lists_related_passages(assistant) -> N
     assert "其他年份" in assistant.ask("2015年西城三级税收是多少？").answer
 
 
+def test_a_figure_of_another_measure_place_or_indicator_is_no_answer(assistant) -> None:
+    """Questions of my own whose nearest passage holds a figure that answers something else."""
+    people = assistant.ask("2020年西城区新冠疫苗接种了多少人？")  # the closest figure counts 场, not 人
+    assert people.abstained and not people.citations, people.answer
+    city = assistant.ask("2013年北京市地区生产总值是多少？")  # the reports' own sentences are the district's
+    assert city.abstained and "所问地区" in city.answer, city.answer
+    assert "4500亿元" in assistant.ask("北京市西城区2019年地区生产总值是多少？").answer
+    assert "38微克" in assistant.ask("2020年北京市细颗粒物年平均浓度是多少？").answer  # the city's own figure
+    no_figure = assistant.ask("2019年棚户区改造完成了多少户？")  # the passage names the project, no count
+    assert no_figure.abstained, no_figure.answer
+    assert "8000多个" in assistant.ask("2013年区里通过各种办法一共新增了多少个停车位？").answer
+
+
 def test_target_is_not_given_where_an_actual_is_asked(assistant) -> None:
     a = assistant.ask("2014年西城实际新增了多少张养老床位？")
     assert a.abstained

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_self_contained_questions_keep_their_answers_after_unrelated_turns(assistant) -> None:
-    results = run_suite(assistant, ["dev_qa", "followup_tune"], ["hybrid"])
+    results = run_suite({"dev_qa": assistant, "followup_tune": assistant}, ["dev_qa", "followup_tune"], ["hybrid"])
     invariance = history_invariance(assistant, results["hybrid"], draws=1)
     dev = invariance["dev_qa"]
     assert dev["n"] == 40 and dev["identical"] == 1.0, dev["differences"]

@@ -288,8 +288,63 @@ def test_unit_names_written_for_the_test_are_read_whole() -> None:
     units = ["区文化和旅游局", "市规划和自然资源委西城分局", "区政府外事办", "西城消防支队", "区城市管理委员会",
              "区投资促进服务中心", "区卫生健康委", "北京金融街服务局", "区委宣传部", "区残联", "区市场监管局"]  # fmt: skip
     statuses = ["已完成全年任务。", "会同相关部门完成验收。", "完成率100%。", "正在推进。", "区政府常务会审议通过。"]
-    rows = [f"城市治理{n}推进第{n}项重点任务。{units[(n - 1) % len(units)]}{statuses[n % len(statuses)]}" for n in range(1, 23)]
+    rows = [
+        f"城市治理{n}推进第{n}项重点任务。{units[(n - 1) % len(units)]}{statuses[n % len(statuses)]}"
+        for n in range(1, 23)
+    ]
     raw = "\n".join(["某区重点任务完成情况", "类别序号任务牵头单位完成情况", *rows])
     _, parsed = parse_task_table(raw)
     assert [row.lead_units for row in parsed] == [(units[(n - 1) % len(units)],) for n in range(1, 23)]
     assert [row.status for row in parsed] == [statuses[n % len(statuses)] for n in range(1, 23)]
+
+
+@pytest.mark.parametrize(
+    ("header", "separator"),
+    [
+        ("领域\t编号\t工作任务\t责任单位\t推进情况", "\t"),
+        ("序号｜任务内容｜主责部门｜完成进展", "｜"),
+        ("序号  重点任务  牵头部门  落实情况", "  "),
+    ],
+)
+def test_a_table_with_separated_columns_and_other_header_words_is_read_by_its_header(
+    header: str, separator: str
+) -> None:
+    """Tables exported with column separators and other header wording (责任单位, 主责部门, 推进情况, …)."""
+    roles = header.split(separator)
+    rows = []
+    for n in range(1, 13):
+        cells = {
+            "领域": "民生保障" if n <= 6 else "城市更新",
+            "编号": str(n),
+            "序号": str(n),
+            "units": "区民政局、区卫生健康委" if n % 3 == 0 else "区住房城市建设委",
+            "status": f"已完成第{n}批改造，共{n * 10}户。" if n % 2 else "正在推进，已完成年度任务的60%。",
+        }
+        line = [
+            cells["units"]
+            if r.endswith(("单位", "部门"))
+            else cells["status"]
+            if r.endswith(("情况", "进展"))
+            else cells.get(r, f"推进第{n}批院落改造。")
+            for r in roles
+        ]
+        rows.append(separator.join(line))
+    rows.insert(4, "（注：第4批涉及文物院落。）")  # a line of one cell continues the row above
+    raw = "\n".join(["某区重点任务推进情况（全年）", "发布日期：2030-01-05", header, *rows, "", "回到顶部"])
+    assert looks_like_task_table(raw)
+    text, parsed = parse_task_table(raw)
+    assert [row.number for row in parsed] == list(range(1, 13))
+    assert parsed[2].lead_units == ("区民政局", "区卫生健康委")
+    assert parsed[0].lead_units == ("区住房城市建设委",)
+    assert parsed[0].task == "推进第1批院落改造。"
+    assert parsed[1].status == "正在推进，已完成年度任务的60%。"
+    assert parsed[3].status.endswith("（注：第4批涉及文物院落。）")
+    assert parsed[6].category == ("城市更新" if "领域" in header else "")
+    for row in parsed:
+        assert row.status in text[row.start : row.end]
+    assert "回到顶部" not in text
+
+
+def test_a_header_needs_a_lead_unit_and_a_status_column() -> None:
+    rows = [f"{n}\t推进第{n}项工作。\t2030年底" for n in range(1, 13)]
+    assert not looks_like_task_table("\n".join(["序号\t工作任务\t完成时限", *rows]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.text import NUMBER_RE, YEAR_RE, clauses, has_figure, is_enumeration, sentences
+from qa.text import NUMBER_RE, YEAR_RE, clauses, has_figure, has_figure_of, is_enumeration, only_as_part, sentences
 
 
 def test_years_are_four_digits_followed_by_nian() -> None:
@@ -16,6 +16,27 @@ def test_figures_carry_their_units() -> None:
     found = [m.group() for m in NUMBER_RE.finditer(text)]
     assert found == ["1,250.5亿元", "7.3%", "6所", "两项", "第一"]
     assert has_figure("提高12个百分点") and not has_figure("稳步提高服务水平")
+
+
+def test_figures_written_loosely_still_count() -> None:
+    text = "新增车位3000多个，步行20分钟可达，获得三块奖牌，开通“12345”热线，2030年起施行"
+    assert [m.group() for m in NUMBER_RE.finditer(text)] == ["3000多个", "20分钟", "三块", "12345", "2030年"]
+    assert not has_figure("按2030版规划执行")  # a bare year is no figure
+
+
+def test_a_count_asked_in_a_measure_is_answered_in_that_measure_or_its_kin() -> None:
+    assert has_figure_of("服务居民3.2万人次", "measure:人") and has_figure_of("招募志愿者120名", "measure:人")
+    assert not has_figure_of("举办专场活动12场", "measure:人")
+    assert has_figure_of("改造平房院落420户", "measure:户") and not has_figure_of("改造院落420处", "measure:户")
+    assert has_figure_of("完成绿化1.5万平方米", "measure:平方米")
+
+
+def test_an_indicator_named_only_as_part_of_another_measure_gives_no_figure_of_its_own() -> None:
+    share = "文化产业增加值占全区地区生产总值的比重为12.5%，占地区生产总值的8%"
+    assert only_as_part("地区生产总值", share, "2030年地区生产总值是多少")
+    assert only_as_part("地区生产总值", "人均地区生产总值达到15万元", "2030年地区生产总值是多少")
+    assert not only_as_part("地区生产总值", "人均地区生产总值达到15万元", "2030年人均地区生产总值是多少")
+    assert not only_as_part("地区生产总值", "地区生产总值增长6%，占全市的比重为9%", "2030年地区生产总值是多少")
 
 
 def test_sentences_and_clauses_keep_offsets() -> None:

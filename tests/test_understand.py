@@ -91,7 +91,11 @@ def test_the_figure_class_asked() -> None:
     assert analyse("2030年税收增长了多少？").figure == "rate"
     assert analyse("金融业占全区经济的比重是多少？").figure == "share"
     assert analyse("2030年压减经费多少钱？").figure == "money"
-    assert analyse("2030年新增了多少个停车位？").figure == ""
+    assert analyse("2030年新增了多少个停车位？").figure == ""  # 个 counts anything: no measure to hold to
+    assert analyse("2030年共接待了多少人？").figure == "measure:人"
+    assert analyse("2030年新建几所学校？").figure == "measure:所"
+    assert analyse("2030年改造了多少万平方米？").figure == "measure:平方米"
+    assert analyse("2030年参加人数增长了多少？").figure == "rate"  # a change is a rate, whatever it counts
 
 
 def test_a_directive_sentence_joins_the_year_sides() -> None:
