@@ -128,7 +128,7 @@ def parse_task_table(raw: str) -> tuple[str, list[TaskRow]]:
 
 # How task tables name their columns (牵头单位 / 责任单位 / 主责部门; 完成情况 / 推进情况 / 完成进展; …):
 # a header is a short line naming a lead-unit column and a status column.
-_UNITS_COLUMN = re.compile(r"(?:牵头|责任|主责|负责|承办|主办|实施)(?:单位|部门)")
+LEAD_UNIT_WORDS = re.compile(r"(?:牵头|责任|主责|负责|承办|主办|实施)(?:单位|部门)")  # also how questions ask
 _STATUS_COLUMN = re.compile(r"(?:完成|推进|落实|执行|工作|进展)(?:情况|进展|进度)")
 _NUMBER_COLUMN = re.compile(r"^(?:序号|编号|号)$")
 _CATEGORY_COLUMN = re.compile(r"类别|领域|分类|板块|类型")
@@ -140,7 +140,7 @@ def _header_index(lines: list[str]) -> int | None:
     """Index of the column-header line: short and naming a lead-unit and a status column."""
     for index, line in enumerate(lines):
         text = line.strip()
-        if len(text) <= _HEADER_MAX_CHARS and _UNITS_COLUMN.search(text) and _STATUS_COLUMN.search(text):
+        if len(text) <= _HEADER_MAX_CHARS and LEAD_UNIT_WORDS.search(text) and _STATUS_COLUMN.search(text):
             return index
     return None
 
@@ -157,7 +157,7 @@ def _column_roles(header: str) -> list[str] | None:
         return None
     roles = []
     for cell in cells:
-        if _UNITS_COLUMN.search(cell):
+        if LEAD_UNIT_WORDS.search(cell):
             roles.append("units")
         elif _STATUS_COLUMN.search(cell):
             roles.append("status")

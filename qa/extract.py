@@ -34,6 +34,7 @@ from .text import (
     clauses,
     enumeration_items,
     has_figure_of,
+    introduces_list,
     is_enumeration,
     only_as_part,
     sentences,
@@ -46,6 +47,7 @@ _STATUS_UNIT = re.compile(r"[^。；;！？!?\n]+[。；;！？!?]?")
 _HOME_WORDS = ("全区", "我区", "本区")  # how a report names its own district, besides its name
 _CITY = "北京市"  # the level above the districts whose reports are shipped; a city figure is not a district's
 _DEFINITION = re.compile(r"是指|指的是|即")
+_PART_OPENER = ("其中", "内含")  # a clause giving a part of the one before it
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class Extractor:
             return Draft((), support, "place")  # the city is asked; the report's own sentences are the district's
         if _clipped(q, best, start, end):  # a window that drops what is asked is worse than the whole sentence
             start, end = best.sentence.start, best.sentence.end
+        if q.kind == "list" and introduces_list(best.passage.chunk.text[start:end]):
+            end = best.sentence.end  # "…主要预期目标是：" announces the items: they are the answer
         if q.kind == "number" and not has_figure_of(best.passage.chunk.text[start:end], q.figure):
             near = _near_miss(best.passage.chunk.text[start:end])  # a level where a rate is asked is no answer
             return Draft((), support, "indicator", note=near)
@@ -332,6 +336,7 @@ def _answer_window(q: Question, best: _Candidate, x: Extractor) -> tuple[int, in
             score = (
                 x.idf.coverage(q.terms, heading + "\n" + text)
                 - w.window_clause_penalty * (j - i)
+                - (w.window_part_penalty if parts[i].text.startswith(_PART_OPENER) else 0.0)
                 + min(_place_bonus(q, text, best.passage.doc, w), 0.0)
             )
             if q.kind == "number":

@@ -23,11 +23,25 @@ _ENGLISH_QUESTION_WORDS: dict[str, str] = {
     "who is responsible": "谁负责",
     "who leads": "谁牵头",
     "completed": "完成了吗",
+    "finished": "完成了吗",
+    "finish": "完成了吗",
+    "done": "完成了吗",
 }
+# The other districts (OTHER_PLACES) as English questions spell them, so "Dongcheng District" is 东城区.
+_ENGLISH_PLACES: dict[str, str] = {
+    "dongcheng": "东城", "chaoyang": "朝阳", "haidian": "海淀", "fengtai": "丰台",
+    "shijingshan": "石景山", "mentougou": "门头沟", "fangshan": "房山", "tongzhou": "通州", "shunyi": "顺义",
+    "changping": "昌平", "daxing": "大兴", "huairou": "怀柔", "pinggu": "平谷", "miyun": "密云", "yanqing": "延庆",
+    "district": "区",
+}  # fmt: skip
 # Every English phrase and its Chinese words, the longer first so "who leads" is read before "leads".
 ENGLISH_PHRASES: tuple[tuple[str, str], ...] = tuple(
     sorted(
-        [*((name, c.report_terms[0]) for name, c in ENGLISH_NAMES), *_ENGLISH_QUESTION_WORDS.items()],
+        [
+            *((name, c.report_terms[0]) for name, c in ENGLISH_NAMES),
+            *_ENGLISH_QUESTION_WORDS.items(),
+            *_ENGLISH_PLACES.items(),
+        ],
         key=lambda x: -len(x[0]),
     )
 )

@@ -17,11 +17,12 @@ YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
 # A figure with its unit, as reports write them ("1089亿元", "4.5%", "169座", "8000多个", "15分钟"),
 # a count in Chinese numerals followed by a measure word ("四连冠", "三大", "两项", "两块"), an
-# ordinal, or a bare number of three digits or more that is not a year (a hotline: "96156").
+# ordinal, a ratio ("0∶7.4∶92.6"), or a bare number of three digits or more that is not a year ("96156").
 NUMBER_RE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:多|余)?\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|"
     r"公里|平方米|公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克|分钟|小时|个月|枚|届)|[万亿])"
     r"|[一二三四五六七八九十两]+(?:连冠|大|项|个|条|块|枚|届|所|座|家)|第[一二三四五六七八九十]"
+    r"|\d+(?:\.\d+)?(?:\s*[∶:：]\s*\d+(?:\.\d+)?)+"
     r"|(?<![\d.])(?!(?:19|20)\d{2}(?!\d))\d{3,}(?![\d.])"
 )
 
@@ -155,9 +156,18 @@ def has_figure_of(text: str, wanted: str) -> bool:
     return pattern.search(text) is not None
 
 
+# A list introduced by a colon whose items are clauses ("主要预期目标是：A；B；C"): at least two semicolons' worth.
+_COLON_LIST = re.compile(r"[：:][^；;。]+[；;][^；;。]+")
+
+
 def is_enumeration(text: str) -> bool:
-    """Whether a text lists items (at least two, joined by the list comma)."""
-    return ENUMERATION_MARK in text
+    """Whether a text lists items: at least two joined by the list comma, or clauses after a colon."""
+    return ENUMERATION_MARK in text or _COLON_LIST.search(text) is not None
+
+
+def introduces_list(text: str) -> bool:
+    """Whether a text ends by announcing a list ("…的主要预期目标是："): its items follow."""
+    return text.rstrip().endswith(("：", ":"))
 
 
 _CN_NUMBER = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from index.table import LEAD_UNIT_WORDS
+
 from .lexicon import ENGLISH_PHRASES, ENGLISH_STOPWORDS, OTHER_PLACES, alternatives, is_alias
 from .normalize import normalise_question
 from .spelling import Speller
@@ -55,7 +57,7 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "unit",
         re.compile(
-            r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管|管)|归谁|由谁|牵头单位|负责单位|主责单位|牵头部门"
+            r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管|管)|归谁|由谁|" + LEAD_UNIT_WORDS.pattern
         ),
     ),
     (
@@ -125,12 +127,12 @@ _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做
 _QUESTION_WORDS = re.compile(
     r"请问|哪一?天|何时|几月几[日号]|[多少高低]了多少|(?:是|有)?(?:多少|几)(?!乎)(?:人次|个|座|处|家|条|所|项|次|位|倍|人|户|件|名|张|部)?|"
     r"是什么|什么|叫什么|是啥|啥|哪些|哪个|哪几|哪两|哪三|哪[一二三四五六七八九十]|哪|"
-    r"吗|呢|了|的|是|有|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|这块|这事|这项|这方面|"
+    r"吗|呢|了|的|是|有|[啊呀吧嘛哇](?=[\s？?！!。，,]|$)|谁|为什么|怎么样|怎样|如何|一共|总共|共计|具体|都|分别|各|指|意思|情况|这件事|这个|那个|这块|这事|这项|这方面|"
     r"西城区|西城|我区|全区|区里|当年|那年|那一年|这一年|去年|今年|年度|全年"
 )
 # Words that tell the kind or intent of a question but are not its topic.
 _INTENT_WORDS = re.compile(
-    r"牵头单位|牵头部门|负责单位|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|搞定|弄完|"
+    LEAD_UNIT_WORDS.pattern + r"|牵头|负责|主管|部门|单位|进展|进度|完成|干完|做完|建成|建好|落实|搞定|弄完|"
     r"原计划|原定|原来|年初|计划|目标|打算|实际|最终|最后|后来|什么时候|时候|已经|以后|之后|名字|由|搞|拿了|获得了|成了"
 )
 _TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"

@@ -56,6 +56,9 @@ class Weights:
     window_figure_last_bonus: float = 0.05  # a number window should end on its figure
     window_no_figure_penalty: float = 0.5  # a number window without a figure is no answer
     window_no_enumeration_penalty: float = 0.2  # a list window without 、 lists nothing
+    # a window opening on "其中" gives a part of the clause before it ("新引进金融机构46家，其中法人金融机构12家"):
+    # a tie-break only (below one term's coverage), so a question naming the part still gets it
+    window_part_penalty: float = 0.02
     # --- task table (qa.extract)
     table_text_discount: float = 0.9  # a row matched through its status text, not its task, counts a bit less
     table_rank_prior: float = 0.02  # / retrieval rank, tie-break among rows

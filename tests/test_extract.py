@@ -107,7 +107,12 @@ def test_status_verdicts() -> None:
 
 
 FIVE_YEARS = DocMeta(
-    doc_id="v", file="v.txt", title="某年政府工作报告", year=2031, years=(2026, 2027, 2028, 2029, 2030), plan_years=(2031,)
+    doc_id="v",
+    file="v.txt",
+    title="某年政府工作报告",
+    year=2031,
+    years=(2026, 2027, 2028, 2029, 2030),
+    plan_years=(2031,),
 )
 
 
@@ -161,3 +166,18 @@ def test_a_target_revised_during_the_year_is_no_actual() -> None:
     p = passage("区级财政收入由年初预算400亿元调整为380亿元左右。全年区级财政收入实际完成381亿元。")
     draft = _extractor().extract(analyse("2030年区级财政收入实际完成了多少？"), [p])
     assert "381亿元" in draft.claims[0].text and "调整为" not in draft.claims[0].text
+
+
+def test_a_list_announced_by_a_colon_is_given_whole() -> None:
+    p = passage(
+        "2031年的主要预期目标是：地区生产总值增长5%左右；区级财政收入增长3%左右；新增就业岗位1万个。",
+        section=("二、2031年工作安排",),
+    )
+    draft = _extractor().extract(analyse("2031年的主要预期目标有哪些？"), [p])
+    assert draft.claims[0].text.endswith("新增就业岗位1万个。"), draft.claims[0].text
+
+
+def test_a_part_opened_by_qi_zhong_loses_a_tie_to_the_whole() -> None:
+    p = passage("全年新引进各类企业80家，其中总部企业15家。")
+    assert "80家" in _extractor().extract(analyse("2030年新引进了多少家企业？"), [p]).claims[0].text
+    assert "15家" in _extractor().extract(analyse("2030年新引进了多少家总部企业？"), [p]).claims[0].text

@@ -19,8 +19,9 @@ def test_figures_carry_their_units() -> None:
 
 
 def test_figures_written_loosely_still_count() -> None:
-    text = "新增车位3000多个，步行20分钟可达，获得三块奖牌，开通“12345”热线，2030年起施行"
-    assert [m.group() for m in NUMBER_RE.finditer(text)] == ["3000多个", "20分钟", "三块", "12345", "2030年"]
+    text = "新增车位3000多个，步行20分钟可达，获得三块奖牌，开通“12345”热线，结构为1∶9.5∶89.5，2030年起施行"
+    found = [m.group() for m in NUMBER_RE.finditer(text)]
+    assert found == ["3000多个", "20分钟", "三块", "12345", "1∶9.5∶89.5", "2030年"]
     assert not has_figure("按2030版规划执行")  # a bare year is no figure
 
 

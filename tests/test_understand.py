@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.understand import analyse, classify, normalise_question, parse_years
+from qa.understand import analyse, classify, from_english, normalise_question, parse_years
 
 
 @pytest.mark.parametrize(
@@ -159,3 +159,14 @@ def test_a_list_question_names_the_noun_whose_members_it_asks() -> None:
     assert analyse("园区的“三大平台”是哪三个？").noun == "三大平台"
     assert analyse("2030年的五项民生工程分别是什么？").noun == "五项民生工程"
     assert analyse("2030年新建了多少口袋公园？").noun == ""
+
+
+def test_lead_unit_column_words_and_sentence_particles() -> None:
+    q = analyse("2030 口袋公园 责任单位")
+    assert q.kind == "unit" and q.terms == (("口袋公园",),)
+    assert analyse("口袋公园归哪个主责部门").kind == "unit"
+    assert analyse("2030年新建了多少座口袋公园啊？").terms == (("新建",), ("口袋公园",))
+
+
+def test_an_english_question_names_another_district_in_chinese() -> None:
+    assert "朝阳区" in from_english("What was Chaoyang District's GDP in 2030?")
