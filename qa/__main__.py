@@ -28,6 +28,7 @@ from index.progress import ConsoleProgress
 
 from .guard import BadQuestion
 from .pipeline import Answer, Assistant
+from .reader import EXTRACT_READER
 from .series import gap_text, heading, point_claim
 from .service import load_assistant
 
@@ -80,7 +81,11 @@ def format_answer(answer: Answer) -> str:
     lines = [f"问：{answer.question}"]
     if answer.rewritten != answer.question:
         lines.append(f"（理解为：{answer.rewritten}）")
-    lines += [f"答：{answer.answer}", ""]
+    who = f"（{answer.reader}）" if answer.reader != EXTRACT_READER else ""
+    lines += [f"答{who}：{answer.answer}"]
+    if answer.reader_note:  # the model's answer was not shown, or some of its claims were dropped
+        lines.append(f"（{answer.reader_note}）")
+    lines.append("")
     if answer.citations:
         lines.append("来源：")
         for c in answer.citations:
@@ -124,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--doc", action="append", help="only these documents (id or comma list; see python -m index status)"
     )
+    ask.add_argument(
+        "--reader",
+        choices=("extract", "model"),
+        default="extract",
+        help="who writes the answer: the extractive reader, or the model at XQA_LLM_URL with every claim checked",
+    )
     series = sub.add_parser("series", help="one indicator across every report, each figure cited")
     series.add_argument("indicator", help="its name as the reports or a reader write it (地区生产总值, GDP, 财政收入)")
     series.add_argument("--json", action="store_true", help="print the JSON contract (its series field) instead")
@@ -160,7 +171,8 @@ def _ask_all(assistant: Assistant, questions: Iterator[str], args: argparse.Name
     bad = 0
     for n, question in enumerate(questions):
         try:
-            answer = assistant.ask(question, years=years, doc_ids=docs)
+            ask = assistant.ask_model if args.reader == "model" else assistant.ask
+            answer = ask(question, years=years, doc_ids=docs)
         except BadQuestion as exc:
             bad += 1
             if args.json:
@@ -186,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             _span(args.year)  # bad options fail before the model loads
             return _series(load_assistant(settings, progress=ConsoleProgress()), args)
         _years(args.year)
+        if args.reader == "model" and not settings.llm_url:
+            raise ValueError("--reader model needs a model: set XQA_LLM_URL (and XQA_LLM_MODEL)")
         assistant = load_assistant(settings, progress=ConsoleProgress())
         questions = _questions(args.batch) if args.batch else iter([args.question])
         bad = _ask_all(assistant, questions, args)

@@ -33,9 +33,11 @@ from .text import (
     Span,
     clauses,
     enumeration_items,
+    has_figure,
     has_figure_of,
     introduces_list,
     is_enumeration,
+    missing_codes,
     only_as_part,
     sentences,
     spans,
@@ -104,6 +106,10 @@ class Extractor:
             draft = _from_table(q, passages, self)
             if draft is not None:
                 return draft
+        if q.revision:
+            draft = _revision(q, passages, self)
+            if draft is not None:
+                return draft
         candidates = [c for c in _candidates(q, passages, self) if _period_allowed(q, c)]
         if not candidates:
             return Draft((), 0.0, "period")
@@ -127,6 +133,8 @@ class Extractor:
             return Draft((), support, "place")
         if _names_city(q.text, best.passage.doc) and not _names_city(best.sentence.text, best.passage.doc):
             return Draft((), support, "place")  # the city is asked; the report's own sentences are the district's
+        if missing_codes(q.text, best.passage.heading + best.passage.chunk.text):  # PM10 asked, PM2.5 printed
+            return Draft((), support, "indicator", note=_near_miss(best.sentence.text))
         if _clipped(q, best, start, end):  # a window that drops what is asked is worse than the whole sentence
             start, end = best.sentence.start, best.sentence.end
         if q.kind == "list" and introduces_list(best.passage.chunk.text[start:end]):
@@ -394,6 +402,29 @@ def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | N
     return Draft((_status_claim(q, best, x),), cover)
 
 
+def _revision(q: Question, passages: list[Passage], x: Extractor) -> Draft | None:
+    """"年初的预算数是多少", "调整后的目标是多少": the clause stating the revision ("由年初预算439.55亿元
+    调整为413.8亿元左右") answers both, from the passage about the asked thing that states one."""
+    found: list[tuple[float, Passage, int, int]] = []
+    for p in passages:
+        for m in REVISED_TARGET.finditer(p.chunk.text):
+            if not has_figure_of(m.group(), q.figure):  # "原计划增长多少" asks a rate; a revised sum is none
+                continue
+            about = p.chunk.fields.get("task", "") + p.chunk.text[max(m.start() - 40, 0) : m.end()]
+            cover = x.idf.coverage(q.terms, p.heading + "\n" + about)
+            found.append((cover + x.w.rank_prior / p.rank, p, m.start(), m.end()))
+    if not found:
+        return None
+    score, best, start, end = max(found, key=lambda f: f[0])
+    if score < x.min_support or (q.years and not _year_allowed(q, best)):
+        return None
+    return Draft((Claim(best.chunk.text[start:end], best, start, end),), score)
+
+
+def _year_allowed(q: Question, p: Passage) -> bool:
+    return bool(set(q.years) & (set(p.doc.years) | set(p.doc.plan_years) | {p.doc.year}))
+
+
 def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     """The status statements that answer the question (what it is about, and whether it failed), with a verdict."""
     text = row.chunk.text
@@ -408,6 +439,8 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
             marker = w.status_progress_marker
         else:
             marker = 0.0
+        if has_figure(s.text):
+            marker += w.status_figure_marker
         ranked.append((w.status_coverage_weight * x.idf.coverage(q.terms, s.text) + marker, s))
     ranked.sort(key=lambda r: -r[0])
     chosen = sorted((s for _, s in ranked[:2]), key=lambda s: s.start)
@@ -421,7 +454,7 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     names_it = x.idf.coverage(q.terms, ranked[0][1].text) >= x.min_support
     failed = NEGATIVE.search(evidence) or TERMINATED.search(evidence)
     about = ranked[0][1].text if names_it and not failed else evidence
-    verdict = status_verdict(about)
+    verdict = status_verdict(about) or row.chunk.fields.get("verdict", "")  # a statement of method: the row's
     if not REVISED_TARGET.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict
         verdict = with_revision(verdict, status)
     return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)

@@ -8,7 +8,7 @@ name stands in it as a whole term (:func:`index.vocabulary.whole_term`).
 
 from __future__ import annotations
 
-from index.vocabulary import ALIASES, ENGLISH_NAMES, occurrences, whole_term
+from index.vocabulary import ALIASES, ENGLISH_NAMES, VOCABULARY, occurrences, whole_term
 
 # English question words, the grammar of what is asked (names of concepts are the vocabulary's).
 _ENGLISH_QUESTION_WORDS: dict[str, str] = {
@@ -85,6 +85,14 @@ OTHER_PLACES: tuple[str, ...] = (
 )  # fmt: skip
 
 
+# Colloquial names, and each report term of a renamed indicator (公共财政预算收入 before 2014, 一般公共预算收入
+# after): a question in either wording finds the reports of both.
+_NAMES = (
+    *ALIASES,
+    *((t.lower(), c) for c in VOCABULARY if c.indicator and len(c.report_terms) > 1 for t in c.report_terms),
+)
+
+
 def alternatives(piece: str) -> tuple[str, ...]:
     """A content piece and the report's own terms for any colloquial name inside it.
 
@@ -98,7 +106,7 @@ def alternatives(piece: str) -> tuple[str, ...]:
     """
     low = piece.lower()
     out = [piece]
-    for alias, concept in ALIASES:
+    for alias, concept in _NAMES:
         for term in concept.report_terms:
             if term.lower() in low:
                 continue

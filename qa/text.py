@@ -58,6 +58,17 @@ def clauses(text: str) -> list[Span]:
     return spans(text, _CLAUSE_RE)
 
 
+# A code name mixing Latin letters and digits ("PM10", "PM2.5", "5G"): one character more names
+# another thing, so a text answers about it only if it prints it.
+CODE_RE = re.compile(r"[A-Za-z]+\d+(?:\.\d+)?|\d+[A-Za-z]+")
+
+
+def missing_codes(question: str, text: str) -> list[str]:
+    """The code names of a question that ``text`` does not print (case ignored)."""
+    lowered = text.lower()
+    return [code for code in CODE_RE.findall(question) if code.lower() not in lowered]
+
+
 def has_figure(text: str) -> bool:
     return NUMBER_RE.search(text) is not None
 

@@ -34,13 +34,13 @@ _BARE_YEAR_RE = re.compile(
 )
 # Durations ("三年里", "一年") and years relative to another ("上一年") are times, not topics.
 _TIME_WORDS = re.compile(
-    r"[一二两三四五六七八九十几]+年(?:里|来|间|中|内)?|上一年|上年|前一年|本年|"
+    r"[一二两三四五六七八九十几]+年(?:里|来|间|中|内)?|上一年|上年|前一年|本年|现在|目前|如今|眼下|至今|"
     r"这[一二三四五六七八九十几]年|过去[一二三四五六七八九十几]年|[一二三四五六七八九十几]年来|近[一二三四五六七八九十几]年|未来[一二三四五六七八九十几]年|今后[一二三四五六七八九十几]年"
 )
 # "13年", "20年跟19年比": two digits before 年 name a year of this century, unless they measure
 # a length of time ("近10年", "连续10年", "第10年", "10年来", "10年间", "10年以上", "10年代").
 _SHORT_YEAR_RE = re.compile(
-    r"(?<![\d.])(?<!近)(?<!过去)(?<!未来)(?<!今后)(?<!连续)(?<!第)(?<!用)(?<!这)([0-2]\d)\s*年(?!代|来|间|内|以|多|左右|时间)"
+    r"(?<![\d.A-Za-z])(?<!近)(?<!过去)(?<!未来)(?<!今后)(?<!连续)(?<!第)(?<!用)(?<!这)([0-2]\d)\s*年(?!代|来|间|内|以|多|左右|时间)"
 )
 _FOLLOW_UP_RE = re.compile(r"^(那|那么|那在|还有|再问|那要是)?.{0,12}(呢|怎么样|如何)[？?]?$")
 # Words that point back instead of naming.  A thing: "它", "这项任务", "该项目", a bare "这项";
@@ -57,13 +57,14 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "unit",
         re.compile(
-            r"哪个(部门|单位|机构)|哪些(部门|单位)|谁(牵头|负责|来管|主管|管)|归谁|由谁|" + LEAD_UNIT_WORDS.pattern
+            r"哪个(部门|单位|机构)|哪些(部门|单位)|谁[在来]?(牵头|负责|主管|管)|归谁|由谁|" + LEAD_UNIT_WORDS.pattern
         ),
     ),
     (
         "status",
         re.compile(
             r"了[吗没]|了没有|过没有|完成没|干完|做完|进展|完成情况|进度|怎么样了|如何了|结果如何|结果怎样|到位了|落地了|"
+            r"(?:啥|什么)情况|情况(?:如何|怎样|怎么样)|"
             # a yes-no question on whether something was done ("搞定没有？", "落实没？")
             r"没有?[？?]*$"
         ),
@@ -123,6 +124,8 @@ def figure_asked(text: str) -> str:
 
 
 _PLAN_INTENT = re.compile(r"计划|目标|预期目标|打算|安排|要求|准备|拟|力争|将要|原定|年初的?(?:定|设定|预算)")
+# A figure asked of a target's revision: what it was at first, or what it became ("年初的预算数", "调整后的目标").
+_REVISION_ASKED = re.compile(r"调整|年初|原定|原计划|原来的?目标")
 _ACTUAL_INTENT = re.compile(r"实际|完成了|实现了|最终|全年实际|做到了")
 _QUESTION_WORDS = re.compile(
     r"请问|哪一?天|何时|几月几[日号]|[多少高低]了多少|(?:是|有)?(?:多少|几)(?!乎)(?:人次|个|座|处|家|条|所|项|次|位|倍|人|户|件|名|张|部)?|"
@@ -137,7 +140,7 @@ _INTENT_WORDS = re.compile(
 )
 _TRAILING_COMPARE = re.compile(r"(?:相比|对比|比较|比)$")  # "A和B的失业率比，…": the verb "compare"
 _CONJUNCTION = re.compile(r"\s+|以及|和|与|及|或")
-_ASKS = re.compile(r"多少|几(?!乎)[\u4e00-\u9fff]|什么|哪|吗|如何|怎么样|是否")
+_ASKS = re.compile(r"多少|几(?!乎)[\u4e00-\u9fff]|什么|啥|哪|吗|如何|怎么样|是否")
 _PUNCT = re.compile(r"[\s，。！？、；：,!?;:“”\"'‘’（）()《》<>【】\[\]—…\-]+|(?<!\d)\.|\.(?!\d)")
 
 
@@ -165,6 +168,7 @@ class Question:
     ratio: bool = False  # "几倍", "翻了": the later side over the earlier
     against: tuple[int, ...] = ()  # "2013年比2016年…": (2013, 2016), the order a difference is said in
     span_figure: bool = False  # a total for a span ("累计", "一共"), not one year's figure
+    revision: bool = False  # the original or the revised target ("年初预算", "调整后"): a revision clause answers
     duration: int | None = None  # "五年拆违一共拆了多少": the length of the span asked about, in years
     report_field: str = ""  # asks about a report itself: "speaker", "session" or "date"
     parts: tuple[Question, ...] = field(default=())  # sub-questions of a comparison
@@ -391,6 +395,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
     terms = content_terms(text)
     kind = own_kind = classify(text)
     wants_plan, wants_actual = bool(_PLAN_INTENT.search(text)), bool(_ACTUAL_INTENT.search(text))
+    revision = kind == "number" and _REVISION_ASKED.search(text) is not None
     doc_years = parse_doc_years(text)
     row = None
     if context is not None and "ask" in missing and not context.is_compound:
@@ -420,6 +425,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         years=years,
         kind=kind,
         wants_plan=wants_plan,
+        revision=revision,
         wants_actual=wants_actual,
         terms=terms,
         figure=figure_asked(text) if kind == "number" else "",
@@ -629,7 +635,7 @@ def _sides_years(text: str) -> list[str]:
     if asks_change_between_ends(text):
         m = _RANGE_RE.search(text)
         return [m.group(1), m.group(2)] if m else []
-    if _RANGE_RE.search(text) or not re.search(rf"{_SIDE_LINK}|分别|各|差|变化", text):
+    if _RANGE_RE.search(text) or not re.search(rf"{_SIDE_LINK}|分别|各|差|变化|{_ASKS_RATIO.pattern}", text):
         return []
     years = list(dict.fromkeys(_YEAR_RE.findall(text)))
     compared = [re.search(r"\d{4}", m.group()).group() for m in _COMPARED_TO_RE.finditer(text)]

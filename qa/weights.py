@@ -65,6 +65,7 @@ class Weights:
     status_coverage_weight: float = 2.0  # a status statement about the asked part of the task …
     status_failure_marker: float = 1.0  # … and one that says it failed must be shown
     status_progress_marker: float = 0.5  # … then one that says done / ongoing
+    status_figure_marker: float = 0.25  # … and one with a figure: how much was done is the key clause (issue 25)
     status_max_chars: int = 120  # two status statements are quoted only if together this short
     # --- coverage (qa.match)
     spread_weight: float = 0.7  # a phrase's words gathered from neighbouring clauses count this much

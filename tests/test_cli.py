@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,17 +20,28 @@ CONTRACT = {"question", "rewritten", "carried", "answer", "abstained", "citation
 
 
 def run_qa(
-    settings: Settings, tmp_path: Path, *args: str, stdin: str | None = None, command: str = "ask"
+    settings: Settings,
+    tmp_path: Path,
+    *args: str,
+    stdin: str | None = None,
+    command: str = "ask",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "XQA_INDEX_DIR": str(settings.index_dir),
         "XQA_CORPUS_DIR": str(settings.corpus_dir),
         "XQA_VAR_DIR": str(tmp_path / "var"),
+        **(env or {}),
     }
     return subprocess.run(
-        [sys.executable, "-m", "qa", command, *args], cwd=ROOT, env=env, input=stdin,
-        capture_output=True, text=True, timeout=300,
+        [sys.executable, "-m", "qa", command, *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -73,8 +85,7 @@ def test_batch_answers_every_line_in_order(built_index: Settings, tmp_path: Path
 
 
 def test_year_and_document_filters(built_index: Settings, tmp_path: Path):
-    done = run_qa(built_index, tmp_path, "--json", "--batch", "-", "--year", "2013",
-                  stdin="地区生产总值是多少？\n")
+    done = run_qa(built_index, tmp_path, "--json", "--batch", "-", "--year", "2013", stdin="地区生产总值是多少？\n")
     assert done.returncode == 0, done.stderr
     assert {c["source"] for c in json.loads(done.stdout)["citations"]} == {"2014-work-report.txt"}
     done = run_qa(built_index, tmp_path, "--json", "--doc", "2020-work-report", "地区生产总值是多少？")
@@ -133,3 +144,27 @@ def test_a_bad_setting_is_one_line_naming_the_variable(built_index: Settings, tm
         )
         assert done.returncode == 2 and "XQA_TOP_K" in done.stderr, done.stderr
         assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_model_reader_answers_on_the_command_line_with_its_claims_checked(built_index: Settings, tmp_path: Path):
+    """``--reader model`` against a scripted chat-completions server: a faithful claim is kept, an invented one
+    falls back to the extractive answer with a note; without XQA_LLM_URL the option is refused in one line."""
+    from llm_server import Script, ScriptedServer
+
+    def faithful(body: dict) -> str:
+        prompt = body["messages"][1]["content"]
+        n = next(i for i in range(1, 20) if re.search(rf"\[{i}\][^\[]*1089亿元", prompt))
+        return f"2019年社会消费品零售总额预计实现1089亿元[{n}]。"
+
+    question = "2019年社会消费品零售总额是多少？"
+    with ScriptedServer() as server:
+        env = {"XQA_LLM_URL": server.url, "XQA_LLM_MODEL": "scripted"}
+        server.script = Script(faithful)
+        done = run_qa(built_index, tmp_path, question, "--reader", "model", env=env)
+        assert done.returncode == 0, done.stderr
+        assert "答（模型撰写·已核对）：2019年社会消费品零售总额预计实现1089亿元[1]。" in done.stdout
+        server.script = Script("2019年社会消费品零售总额为9999亿元[1]。")  # a figure no passage prints
+        invented = run_qa(built_index, tmp_path, question, "--reader", "model", env=env)
+        assert "9999" not in invented.stdout and "1089亿元" in invented.stdout and "以下为摘录答案" in invented.stdout
+    refused = run_qa(built_index, tmp_path, question, "--reader", "model", env={"XQA_LLM_URL": ""})
+    assert refused.returncode == 2 and "XQA_LLM_URL" in refused.stderr

@@ -104,6 +104,22 @@ def test_status_verdicts() -> None:
     assert status_verdict("受疫情影响，活动推迟至明年举办") == "延期"
     assert status_verdict("经研究，该项目不再实施，予以终止") == "已终止"
     assert status_verdict("已完成，建成15处，超额完成全年任务") == "超额完成"
+    assert status_verdict("各街道门前责任区检查全部达标。") == "已完成"
+
+
+def test_a_status_statement_of_method_takes_the_rows_verdict_and_a_figure_is_preferred() -> None:
+    status = "制定专项工作方案并下发各街道;完成口袋公园建设12处,全部达标。"
+    fields = {**FIELDS, "status": status, "verdict": status_verdict(status)}
+    row = passage(TASK.replace(FIELDS["status"], status), doc=TABLE_DOC, section=(), fields=fields)
+    (claim,) = _extractor().extract(analyse("口袋公园建设现在啥情况？"), [row]).claims
+    assert claim.text.startswith("已完成。") and "12处" in claim.text, claim.text
+
+
+def test_a_code_name_not_printed_is_a_near_miss() -> None:
+    p = passage("全区细颗粒物（PM2.5）年均浓度32微克/立方米。")
+    draft = _extractor().extract(analyse("2030年PM10年均浓度是多少？"), [p])
+    assert draft.abstained and draft.reason == "indicator" and "PM2.5" in draft.note
+    assert "32微克" in _extractor().extract(analyse("2030年PM2.5年均浓度是多少？"), [p]).claims[0].text
 
 
 FIVE_YEARS = DocMeta(
@@ -181,3 +197,14 @@ def test_a_part_opened_by_qi_zhong_loses_a_tie_to_the_whole() -> None:
     p = passage("全年新引进各类企业80家，其中总部企业15家。")
     assert "80家" in _extractor().extract(analyse("2030年新引进了多少家企业？"), [p]).claims[0].text
     assert "15家" in _extractor().extract(analyse("2030年新引进了多少家总部企业？"), [p]).claims[0].text
+
+
+def test_the_original_or_revised_target_is_read_from_the_revision_clause() -> None:
+    status = "由年初预算120亿元调整为110亿元左右。全年完成111.2亿元。"
+    fields = {**FIELDS, "task": "区级财政收入增长3%左右。", "status": status, "verdict": status_verdict(status)}
+    text = "主要目标 2 区级财政收入增长3%左右。 区财政局 " + status
+    row = passage(text, doc=TABLE_DOC, section=(), fields=fields)
+    for question in ("2030年区级财政收入年初的预算数是多少？", "2030年区级财政收入调整后的目标是多少？"):
+        (claim,) = _extractor().extract(analyse(question), [row]).claims
+        assert claim.text == "由年初预算120亿元调整为110亿元左右", question
+    assert not analyse("2030年区级财政收入实际完成多少？").revision

@@ -37,3 +37,8 @@ def test_a_partial_report_term_around_the_phrase_is_absorbed() -> None:
 def test_a_neighbour_the_term_ends_in_is_absorbed() -> None:
     """"社会消费品零售额" ends in 额 as 社会消费品零售总额 does: no "…总额额"."""
     assert alternatives("社会消费品零售额") == ("社会消费品零售额", "社会消费品零售总额")
+
+
+def test_a_renamed_indicator_is_found_under_either_name() -> None:
+    assert "区级公共财政预算收入" in alternatives("区级一般公共预算收入")
+    assert "区级一般公共预算收入" in alternatives("区级公共财政预算收入")

@@ -170,3 +170,15 @@ def test_lead_unit_column_words_and_sentence_particles() -> None:
 
 def test_an_english_question_names_another_district_in_chinese() -> None:
     assert "朝阳区" in from_english("What was Chaoyang District's GDP in 2030?")
+
+
+def test_colloquial_status_and_unit_asks_and_now_words() -> None:
+    assert analyse("口袋公园这块现在啥情况").kind == "status"
+    assert analyse("口袋公园这块现在啥情况").terms == (("口袋公园",),)
+    assert analyse("口袋公园那个事儿是谁在管").kind == "unit"
+    assert analyse("2030年PM10年均浓度是多少？").years == (2030,)  # "10年" inside a code name is no year
+
+
+def test_a_multiple_of_another_year_asks_both_years() -> None:
+    q = analyse("2031年口袋公园数量是2030年的几倍？")
+    assert q.is_compound and q.ratio and [p.years for p in q.parts] == [(2031,), (2030,)]
