@@ -164,6 +164,8 @@ def _best_answer(q: Question, fitting: list[_Candidate], x: Extractor) -> tuple[
         window = c.passage.chunk.text[start:end]
         lost_figure = q.kind == "number" and not has_figure_of(window, q.figure)
         score = c.score - c.cover + support - (x.w.window_without_figure_penalty if lost_figure else 0.0)
+        if _one_years_figure(q) and states_period_figure(window):  # "过去三年累计…" is no one year's figure
+            score -= x.w.window_period_figure_penalty
         if best is None or score > best[0]:
             best = (score, c, start, end, support)
     assert best is not None  # fitting is never empty here
@@ -177,6 +179,11 @@ def _base_only(q: Question, text: str) -> bool:
         return False
     named = [alt for alts in q.terms for alt in alts if alt in text]
     return bool(named) and all(only_as_part(alt, text, q.text) for alt in named)
+
+
+def _one_years_figure(q: Question) -> bool:
+    """A number question for one year's figure: not a total over a span, not an annual average."""
+    return q.kind == "number" and len(q.years) == 1 and not q.span_figure and q.figure != "average_rate"
 
 
 def _year_fits(q: Question, c: _Candidate) -> bool:

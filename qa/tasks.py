@@ -33,6 +33,7 @@ _STATUS_ASKED: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
         frozenset({"已终止", "延期", "未按计划完成", "进行中", "部分完成，其余仍在进行中"}),
     ),
     (re.compile(r"超额完成"), frozenset({"超额完成"})),
+    (re.compile(r"(?:还|仍|正)在(?:推进|进行|实施|施工)|推进中|进行中"), frozenset({"进行中", "部分完成，其余仍在进行中"})),
 )
 _PARENTHESES = re.compile(r"[(（][^)）]*[)）]")
 _MIN_UNIT_CHARS = 2  # a whole name after 区 may be two characters ("教委")

@@ -17,21 +17,22 @@ YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 
 # A figure with its unit, as reports write them ("1089亿元", "4.5%", "169座", "8000多个", "15分钟"),
 # a count in Chinese numerals followed by a measure word ("四连冠", "三大", "两项", "两块"), an
-# ordinal, a ratio ("0∶7.4∶92.6"), or a bare number of three digits or more that is not a year ("96156").
+# ordinal, a ratio ("0∶7.4∶92.6"), or a number printed in quotes as a name ("“96156”" hotline; a bare
+# number elsewhere is a table cell or part of a code).
 NUMBER_RE = re.compile(
     r"\d+(?:[.,]\d+)*\s*(?:多|余)?\s*(?:%|％|‰|[万亿千百]?(?:元|人次|人|个|座|处|家|条|所|项|次|户|套|辆|件|名|张|部|场|块|"
     r"公里|平方米|公顷|亩|立方米|米|延长米|吨|倍|岁|天|年|个百分点|微克|分钟|小时|个月|枚|届)|[万亿])"
     r"|[一二三四五六七八九十两]+(?:连冠|大|项|个|条|块|枚|届|所|座|家)|第[一二三四五六七八九十]"
     r"|\d+(?:\.\d+)?(?:\s*[∶:：]\s*\d+(?:\.\d+)?)+"
-    r"|(?<![\d.])(?!(?:19|20)\d{2}(?!\d))\d{3,}(?![\d.])"
+    r"|(?<=[“\"「])\d{3,}(?=[”\"」])"
 )
 
 # Sentences end at 。！？ or a line break; clauses also at ，；：.  Semicolons in reports
 # separate different figures, so a clause ending in one closes an answer window.
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
-CLAUSE_MARKS = "，,；;：:。！？!?"  # what ends a clause (and a sentence)
+CLAUSE_MARKS = "，,；;：:。！？!?\t"  # what ends a clause (and a sentence); a tab ends a table cell
 _CLAUSE_RE = re.compile(rf"[^{CLAUSE_MARKS}\n]+[{CLAUSE_MARKS}]?")
-CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n]")
+CLAUSE_BREAK = re.compile(r"[，,；;。！？!?：:\n\t]")
 SEMICOLONS = ("；", ";")
 ENUMERATION_MARK = "、"  # the list comma: what separates the items of an enumeration
 

@@ -50,6 +50,7 @@ class Weights:
     elsewhere_penalty: float = 0.15  # a Beijing-wide figure is not Xicheng's, unless asked
     rescore_sentences: int = 5  # best sentences whose answer windows are compared
     window_without_figure_penalty: float = 0.3  # final choice: a number answer whose window lost its figure
+    window_period_figure_penalty: float = 0.3  # … or gives a period's total or average where one year's is asked
     # --- answer window inside a sentence (qa.extract)
     window_max_clauses: int = 3  # an answer is 1-3 clauses: a figure with its subject and qualifiers
     window_clause_penalty: float = 0.03  # per extra clause: the shortest window that covers wins

@@ -208,3 +208,12 @@ def test_the_original_or_revised_target_is_read_from_the_revision_clause() -> No
         (claim,) = _extractor().extract(analyse(question), [row]).claims
         assert claim.text == "由年初预算120亿元调整为110亿元左右", question
     assert not analyse("2030年区级财政收入实际完成多少？").revision
+
+
+def test_one_years_figure_is_not_a_periods_total_in_the_same_review() -> None:
+    year = passage("实施平房区清洁能源改造，全年完成3100户居民的采暖方式改造。")
+    total = passage("过去三年，全区累计完成清洁能源改造9800户。", rank=1)
+    one = _extractor().extract(analyse("2030年清洁能源改造完成了多少户？"), [total, year])
+    assert "3100户" in one.claims[0].text, one.claims[0].text
+    span = _extractor().extract(analyse("2030年为止三年累计完成清洁能源改造多少户？"), [total, year])
+    assert "9800户" in span.claims[0].text

@@ -23,6 +23,8 @@ def test_figures_written_loosely_still_count() -> None:
     found = [m.group() for m in NUMBER_RE.finditer(text)]
     assert found == ["3000多个", "20分钟", "三块", "12345", "1∶9.5∶89.5", "2030年"]
     assert not has_figure("按2030版规划执行")  # a bare year is no figure
+    assert not has_figure("居民人均可支配收入\t元\t36482")  # nor a bare table cell: its unit is a column
+    assert [c.text for c in clauses("区财政局\t全年完成42亿元，增长3%")] == ["区财政局\t", "全年完成42亿元，", "增长3%"]
 
 
 def test_a_count_asked_in_a_measure_is_answered_in_that_measure_or_its_kin() -> None:
