@@ -266,7 +266,7 @@ def _kind_bonus(q: Question, text: str, w: Weights) -> float:
         head = w.list_noun_bonus if introduces(q.noun, text) else 0.0
         return w.enumeration_bonus + (w.list_count_bonus if exact else 0.0) + head
     if q.kind == "fact" and _DEFINITION.search(text):
-        return w.definition_bonus
+        return w.definition_bonus + (w.list_noun_bonus if defines(q.noun, text) else 0.0)
     return 0.0
 
 
@@ -302,6 +302,12 @@ def _clipped(q: Question, c: _Candidate, start: int, end: int) -> bool:
     if q.kind == "number":
         return not has_figure_of(text[start:end], q.figure) and has_figure_of(before + after, q.figure)
     return q.kind == "list" and ENUMERATION_MARK in before + text[start:end] + after
+
+
+def defines(noun: str, text: str) -> bool:
+    """Whether the text defines ``noun``: it stands right before 是指/指的是/即 ("“两配套”是指…")."""
+    pattern = rf"(?<!{ENUMERATION_MARK})[“\"「]?{re.escape(noun)}[”\"」]?(?:{_DEFINITION.pattern})"
+    return bool(noun) and re.search(pattern, text) is not None  # not the last item of a list it ends
 
 
 def introduces(noun: str, text: str) -> bool:
@@ -410,7 +416,7 @@ def _from_table(q: Question, passages: list[Passage], x: Extractor) -> Draft | N
 
 
 def _revision(q: Question, passages: list[Passage], x: Extractor) -> Draft | None:
-    """"年初的预算数是多少", "调整后的目标是多少": the clause stating the revision ("由年初预算439.55亿元
+    """ "年初的预算数是多少", "调整后的目标是多少": the clause stating the revision ("由年初预算439.55亿元
     调整为413.8亿元左右") answers both, from the passage about the asked thing that states one."""
     found: list[tuple[float, Passage, int, int]] = []
     for p in passages:

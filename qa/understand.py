@@ -18,7 +18,6 @@ from .spelling import Speller
 from .text import AVERAGE_WORDS, MEASURE_ASKED, small_number
 from .text import YEAR_RE as _YEAR_RE
 
-_CN_DIGIT = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 # Five-year plans: the Nth plan covers 1981+5(N-6) .. +4 (十一五 = 2006-2010).
 _PLAN_RE = re.compile(r"[“\"]?十([一二三四五])五[”\"]?(收官|开局|末|最后一年|第一年|期间|时期)?")
 _RANGE_RE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:到|至|—|-|－|~|～|–)+\s*((?:19|20)\d{2})\s*年?")
@@ -106,6 +105,18 @@ def items_asked(text: str) -> int | None:
 _LIST_NOUN = re.compile(r"([\u4e00-\u9fff\d]{2,10})[”\"」]?\s*(?:是哪|有哪|都有哪|分别是|包括哪|包括什么|是什么)")
 
 
+# The noun a definition question asks about: what stands right before "指什么" ("“两配套”指什么").
+_DEFINED_NOUN = re.compile(
+    r"([\u4e00-\u9fff\d]{2,10}?)[”\"」]?\s*(?:是指|指的是|指)(?:什么|啥|哪些)|([\u4e00-\u9fff\d]{2,10}?)[”\"」]?是什么意思"
+)
+
+
+def defined_noun(text: str) -> str:
+    """The noun a definition question asks about ("两配套" in "…中的“两配套”指什么"), or ""."""
+    m = _DEFINED_NOUN.search(text)
+    return re.sub(r"^[里中]", "", (m.group(1) or m.group(2)).split("的")[-1]) if m else ""
+
+
 def list_noun(text: str) -> str:
     """The noun whose members a list question asks for ("三大系列活动", "四街区"), or ""."""
     m = _LIST_NOUN.search(text)
@@ -156,7 +167,7 @@ class Question:
     terms: tuple[tuple[str, ...], ...] = ()  # content phrases, each with its alternative wordings
     figure: str = ""  # the class of figure asked for: "rate", "share", "money" or "" (any)
     count: int | None = None  # how many items a list question expects ("三大…是哪些", "哪四个")
-    noun: str = ""  # the noun whose members a list question asks for ("三大系列活动")
+    noun: str = ""  # the noun whose members a list question asks for ("三大系列活动"), or that a fact defines
     other_places: tuple[str, ...] = ()
     doc_years: tuple[int, ...] = ()  # "2017年报告": the documents delivered in these years
     row: int | None = None  # the task row a follow-up refers to ("它完成了吗？"), from the conversation
@@ -186,7 +197,7 @@ def parse_years(text: str) -> tuple[int, ...]:
     text = _COMPARED_TO_RE.sub(" ", _DOC_REF_RE.sub(" ", with_year_marks(text)))
     years: set[int] = set()
     for m in _PLAN_RE.finditer(text):
-        first = 1981 + 5 * (_CN_DIGIT[m.group(1)] + 10 - 6)
+        first = 1981 + 5 * (small_number(m.group(1)) + 10 - 6)  # type: ignore[operator]  # 一..五 always read
         span = range(first, first + 5)
         if m.group(2) in ("收官", "末", "最后一年"):
             years.add(span[-1])
@@ -430,7 +441,7 @@ def _analyse_one(text: str, context: Question | None) -> Question:
         terms=terms,
         figure=figure_asked(text) if kind == "number" else "",
         count=items_asked(text) if kind == "list" else None,
-        noun=list_noun(text) if kind == "list" else "",
+        noun=list_noun(text) if kind == "list" else defined_noun(text) if kind == "fact" else "",
         other_places=tuple(p for p in OTHER_PLACES if p in text),
         doc_years=doc_years,
         row=row,

@@ -217,3 +217,10 @@ def test_one_years_figure_is_not_a_periods_total_in_the_same_review() -> None:
     assert "3100户" in one.claims[0].text, one.claims[0].text
     span = _extractor().extract(analyse("2030年为止三年累计完成清洁能源改造多少户？"), [total, year])
     assert "9800户" in span.claims[0].text
+
+
+def test_a_definition_question_prefers_the_sentence_defining_its_noun() -> None:
+    whole = passage("“一园、两区”是指老城保护的空间布局。")  # defines the whole, whose last item is the noun
+    part = passage("“两区”是指南北两个风貌保护区。", rank=2)
+    draft = _extractor().extract(analyse("两区指什么？"), [whole, part])
+    assert draft.claims[0].passage is part, draft.claims[0].text

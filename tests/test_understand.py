@@ -182,3 +182,9 @@ def test_colloquial_status_and_unit_asks_and_now_words() -> None:
 def test_a_multiple_of_another_year_asks_both_years() -> None:
     q = analyse("2031年口袋公园数量是2030年的几倍？")
     assert q.is_compound and q.ratio and [p.years for p in q.parts] == [(2031,), (2030,)]
+
+
+def test_the_noun_a_definition_question_asks_about() -> None:
+    assert analyse("“一园、两区”中的两区指什么？").noun == "两区"
+    assert analyse("口袋公园是什么意思？").noun == "口袋公园"
+    assert analyse("两区是指什么").noun == "两区"
