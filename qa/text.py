@@ -149,7 +149,7 @@ MEASURES: dict[str, tuple[str, ...]] = {
 }
 _MEASURE_WORDS = "|".join(sorted(MEASURES, key=len, reverse=True))
 # The measure a question asks its count in: 多少 / 几 + an optional magnitude + the measure word.
-MEASURE_ASKED = re.compile(rf"(?:多少|几)\s*[万亿千百]?({_MEASURE_WORDS})")
+MEASURE_ASKED = re.compile(rf"(?<!第)(?:多少|几)\s*[万亿千百]?({_MEASURE_WORDS})")  # 第几次 is an ordinal
 _MAGNITUDE = r"(?:\d+(?:[.,]\d+)*|[一二三四五六七八九十两百千]+)\s*[万亿千百]?"
 for _asked, _units in MEASURES.items():
     _alternatives = "|".join(sorted(_units, key=len, reverse=True))

@@ -96,6 +96,8 @@ def test_the_figure_class_asked() -> None:
     assert analyse("2030年新建几所学校？").figure == "measure:所"
     assert analyse("2030年改造了多少万平方米？").figure == "measure:平方米"
     assert analyse("2030年参加人数增长了多少？").figure == "rate"  # a change is a rate, whatever it counts
+    assert analyse("2031年的目标比2030年低多少个百分点？").figure == "rate"
+    assert analyse("报告是在第几次会议上作的？").figure == ""  # 第几次 is an ordinal, not a count in 次
 
 
 def test_a_directive_sentence_joins_the_year_sides() -> None:
