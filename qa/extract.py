@@ -467,7 +467,8 @@ def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:
     names_it = x.idf.coverage(q.terms, ranked[0][1].text) >= x.min_support
     failed = NEGATIVE.search(evidence) or TERMINATED.search(evidence)
     about = ranked[0][1].text if names_it and not failed else evidence
-    verdict = status_verdict(about) or row.chunk.fields.get("verdict", "")  # a statement of method: the row's
+    # a statement of method alone says nothing done or not: then the row's verdict, stored at index time
+    verdict = status_verdict(about) or row.chunk.fields.get("verdict", "")
     if not REVISED_TARGET.search(evidence):  # a revision stated elsewhere in the row still qualifies the verdict
         verdict = with_revision(verdict, status)
     return Claim(f"{verdict}。{evidence}" if verdict else evidence, row, start, end)
