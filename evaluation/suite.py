@@ -19,7 +19,8 @@ import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from index import Settings, build_index
+from index import Settings, build_index, copy_index
+from index.store import current_path
 
 from .report import fmt, markdown_table
 from .runner import ROOT, TYPES, evaluate, load_testset
@@ -81,11 +82,8 @@ def settings_with_documents(base: Settings, docs: Path) -> Settings:
         if doc.is_file():
             shutil.copy2(doc, corpus / doc.name)
     index_dir = root / "index"
-    current = base.index_dir / "current"
-    if not index_dir.exists() and current.exists():
-        target = current.resolve()
-        shutil.copytree(target, index_dir / target.name)
-        (index_dir / "current").symlink_to(target.name)
+    if not index_dir.exists() and current_path(base).exists():
+        copy_index(base, index_dir)
     settings = base.replace(corpus_dir=corpus, index_dir=index_dir, var_dir=root / "var")
     build_index(settings)
     return settings

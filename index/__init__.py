@@ -18,6 +18,7 @@ from .store import (
     build_faiss,
     build_index,
     choose_index_type,
+    copy_index,
     load_index,
     status,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "build_faiss",
     "build_index",
     "choose_index_type",
+    "copy_index",
     "covered_years",
     "load_embedder",
     "load_index",

@@ -276,6 +276,14 @@ def current_path(settings: Settings) -> Path:
     return settings.index_dir / _CURRENT
 
 
+def copy_index(settings: Settings, index_dir: Path) -> None:
+    """Copy the version ``settings`` serves into ``index_dir`` as its current one: a second corpus that
+    shares most documents (an evaluation set's, a test's) then embeds only what it adds."""
+    version = current_path(settings).resolve()
+    shutil.copytree(version, index_dir / version.name)
+    (index_dir / _CURRENT).symlink_to(version.name)
+
+
 def read_manifest(settings: Settings) -> dict | None:
     path = current_path(settings) / "manifest.json"
     if not path.exists():

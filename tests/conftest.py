@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Settings, build_index
+from index import Settings, build_index, copy_index
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,5 @@ def corpus_copy(tmp_path: Path, built_index: Settings) -> Settings:
     corpus = tmp_path / "corpus"
     shutil.copytree(built_index.corpus_dir, corpus)
     index_dir = tmp_path / "index"
-    current = (built_index.index_dir / "current").resolve()
-    shutil.copytree(current, index_dir / current.name)
-    (index_dir / "current").symlink_to(current.name)
+    copy_index(built_index, index_dir)
     return built_index.replace(corpus_dir=corpus, index_dir=index_dir, var_dir=tmp_path / "var")
