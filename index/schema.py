@@ -49,6 +49,11 @@ class DocMeta:
         return self.district[:-1] if len(self.district) > 2 else self.district
 
     @property
+    def years_spoken_of(self) -> set[int]:
+        """Every year the document speaks of: its own, those it reports on and those it plans for."""
+        return {self.year, *self.years, *self.plan_years} - {None}  # type: ignore[return-value]
+
+    @property
     def years_label(self) -> str:
         """Human label of the reported years, e.g. '2019' or '2012–2016'."""
         if not self.years:

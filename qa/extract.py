@@ -435,7 +435,7 @@ def _revision(q: Question, passages: list[Passage], x: Extractor) -> Draft | Non
 
 
 def _year_allowed(q: Question, p: Passage) -> bool:
-    return bool(set(q.years) & (set(p.doc.years) | set(p.doc.plan_years) | {p.doc.year}))
+    return bool(set(q.years) & p.doc.years_spoken_of)
 
 
 def _status_claim(q: Question, row: Passage, x: Extractor) -> Claim:

@@ -414,7 +414,7 @@ def _apply_doc_filter(q: Question, doc_ids: list[str], index: Index) -> tuple[li
     (or names): then, as with the year filter, the question is followed, and told so."""
     asked = set(q.years) | set(q.doc_years)
     chosen = [index.docs[d] for d in doc_ids if d in index.docs]
-    if not asked or not chosen or any(asked & ({d.year} | set(d.years) | set(d.plan_years)) for d in chosen):
+    if not asked or not chosen or any(asked & d.years_spoken_of for d in chosen):
         return doc_ids, ""
     titles = "、".join(
         f"《{d.title}》" + (f"（{d.year}年）" if d.year and str(d.year) not in d.title else "") for d in chosen
